@@ -1,0 +1,1 @@
+"""Experiments on the model: runners, validation against the case, benchmarks."""

@@ -1,0 +1,160 @@
+"""The CEO: promises, spending, fundraising, answers to the board, cost cuts, resignation."""
+
+from __future__ import annotations
+
+import mesa
+
+from model import governance
+from model.promises import AUDIENCES, Promise, keep_probability
+
+TRAITS = ("promise_propensity", "grandiosity", "spending", "listening", "transparency",
+          "entrenchment", "voting_control", "erratic")
+
+
+class CEO(mesa.Agent):
+    """The chief executive; the founder at week 0, later an interim CEO.
+
+    Traits (all in [0, 1]) are copied from the scenario's ``ceo`` or ``interim_ceo`` table.
+    """
+
+    def __init__(self, model, traits, name: str, founder: bool) -> None:
+        super().__init__(model)
+        for t in TRAITS:
+            setattr(self, t, getattr(traits, t))
+        self.name = name
+        self.role = "founder-CEO" if founder else "interim CEO"
+        self.founder = founder
+        self.in_office = True
+        self.pressure = 0.0
+        self.search_until = -1               # week an acquisition search ends
+        self.last_cut = {"compute": -999, "layoff": -999, "asset": -999}
+
+    # ------------------------------------------------------------------ weekly step
+    def step(self) -> None:
+        m = self.model
+        self.resolve_promises()
+        self.make_promise()
+        self.set_spending()
+        m.fundraising.step(m, self)
+        self.search_for_buyer()
+        if not m.running:
+            return
+        self.cut_costs()
+        self.consider_resigning()
+
+    # ------------------------------------------------------------------ promises
+    def make_promise(self) -> None:
+        m = self.model
+        if m.rng.random() >= self.promise_propensity:
+            return
+        audience = AUDIENCES[int(m.rng.integers(len(AUDIENCES)))]
+        pol = m.p.policy
+        due = m.week + int(m.rng.integers(pol.promise_weeks_min, pol.promise_weeks_max + 1))
+        ambition = 2.0 * self.grandiosity * float(m.rng.random())
+        m.promises.add(Promise(audience, m.week, due, ambition))
+        m.news.made[audience] += 1
+        m.record("promise_made", self, f"to {audience}, due week {due}, ambition {ambition:.2f}")
+
+    def resolve_promises(self) -> None:
+        m = self.model
+        for pr in m.promises.due(m.week):
+            kept = m.rng.random() < keep_probability(pr.ambition, m.capacity, m.cash_comfort)
+            cred = m.credibility[pr.audience]
+            if kept:
+                cred.kept += 1
+                m.news.kept[pr.audience] += 1
+                if pr.audience != "staff":      # a kept external promise is a deal landing
+                    m.revenue_rate *= 1.0 + m.p.revenue.kept_promise_boost
+            else:
+                cred.broken += 1
+                m.news.broken[pr.audience] += 1
+            m.record("promise_kept" if kept else "promise_broken", self,
+                     f"to {pr.audience}, made week {pr.made}, ambition {pr.ambition:.2f}")
+
+    # ------------------------------------------------------------------ money
+    def set_spending(self) -> None:
+        """Grow compute with spending aggressiveness while runway looks comfortable."""
+        m = self.model
+        if m.runway_weeks > m.p.policy.cut_runway_weeks and m.payables <= 0.0:
+            m.compute_scale *= 1.0 + m.p.compute.max_growth * self.spending
+
+    def _cut_willingness(self) -> float:
+        """Weekly chance of a cut once money is short.
+
+        Frugal, listening and pressed CEOs cut; any CEO cuts when payroll itself is at risk
+        (desperation grows as cash falls below a quarter's payroll).
+        """
+        m = self.model
+        payroll_weeks = m.cash / max(1.0, m.other_cost)
+        desperation = max(0.0, 1.0 - payroll_weeks / 13.0)
+        return m_clip(m.p.policy.cut_rate * ((1.0 - self.spending)
+                                             * (0.5 + self.listening + self.pressure)
+                                             + desperation))
+
+    def cut_costs(self) -> None:
+        m, pol = self.model, self.model.p.policy
+        if m.runway_weeks >= pol.cut_runway_weeks and m.payables <= 0.0:
+            return
+        w = self._cut_willingness()
+        week = m.week
+        if week - self.last_cut["compute"] >= pol.cut_cooldown_weeks and m.rng.random() < w:
+            self.last_cut["compute"] = week
+            m.cut_compute(self)
+        if week - self.last_cut["layoff"] >= pol.cut_cooldown_weeks and m.rng.random() < 0.5 * w:
+            self.last_cut["layoff"] = week
+            m.layoff(self)
+        if (m.sellable_assets > 0 and week - self.last_cut["asset"] >= pol.cut_cooldown_weeks
+                and m.rng.random() < w * (1.0 + m.sale_urged)):
+            self.last_cut["asset"] = week
+            m.sell_asset(self)
+
+    def search_for_buyer(self) -> None:
+        """During an acquisition search, buyers talk; the deal fails if their price is below the ask."""
+        m = self.model
+        if m.week > self.search_until or m.rng.random() >= m.p.policy.buyer_rate:
+            return
+        price = m.fundraising.fair_valuation(m) * float(m.rng.lognormal(0.0, 0.4))
+        ask = m.fundraising.last_post_money * (1.0 + self.grandiosity) * (1.0 - 0.5 * self.listening)
+        if price >= ask:
+            m.company_sold(self, price)
+        else:
+            m.record("sale_failed", self, f"buyer offered ${price / 1e9:.2f}B, ask ${ask / 1e9:.2f}B")
+
+    # ------------------------------------------------------------------ answers to investors
+    def answer_audit(self, investor) -> bool:
+        m = self.model
+        accepted = m.rng.random() < self.listening
+        if accepted:
+            self.transparency = min(1.0, self.transparency + m.p.policy.audit_transparency_gain)
+        m.record("audit_accepted" if accepted else "audit_refused", self, f"asked by {investor.name}")
+        return accepted
+
+    def answer_sale(self, investor) -> bool:
+        m = self.model
+        accepted = m.rng.random() < m_clip(self.listening + 0.5 * self.pressure)
+        if accepted:
+            self.search_until = m.week + m.p.policy.sale_search_weeks
+            m.record("sale_search", self, f"acquisition search until week {self.search_until}, "
+                     f"urged by {investor.name}")
+        return accepted
+
+    def answer_exit_package(self, investor) -> bool:
+        m = self.model
+        accepted = m.rng.random() < m_clip(self.pressure - self.entrenchment)
+        if accepted:
+            m.ceo_leaves("resigned", f"accepted the exit package offered by {investor.name}")
+        else:
+            m.record("exit_package_refused", self, f"offered by {investor.name}")
+        return accepted
+
+    def consider_resigning(self) -> None:
+        m = self.model
+        self.pressure = governance.pressure(m)
+        excess = self.pressure - self.entrenchment
+        if excess > 0.0 and m.rng.random() < m.p.governance.resign_rate * excess:
+            m.ceo_leaves("resigned", f"under pressure {self.pressure:.2f} "
+                         f"(entrenchment {self.entrenchment:.2f})")
+
+
+def m_clip(x: float) -> float:
+    return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x

@@ -1,0 +1,68 @@
+"""Executives and researchers: trust in the CEO, a personal threshold, ties to colleagues."""
+
+from __future__ import annotations
+
+import mesa
+
+from model import trust as trustlib
+
+
+class Employee(mesa.Agent):
+    """Someone who works for the CEO and leaves when trust stays below their threshold."""
+
+    group = "employee"
+
+    def __init__(self, model, title: str, function: str, ethics: float, trust: float,
+                 threshold: float, core: bool = False) -> None:
+        super().__init__(model)
+        self.title = title
+        self.function = function
+        self.ethics = ethics
+        self.trust = trust
+        self.threshold = threshold
+        self.core = core
+        self.ties: list[Employee] = []
+        self.present = True
+        self.felt = 0.0          # contagion shocks delivered this week (trust units)
+        self.felt_recent = 0.0   # decaying memory of colleagues leaving, to explain departures
+
+    @property
+    def name(self) -> str:
+        return self.title if self.group == "executive" else f"{self.title} #{self.unique_id}"
+
+    @property
+    def role(self) -> str:
+        return "core researcher" if self.core else self.group
+
+    def step(self) -> None:
+        m = self.model
+        shared = m.evidence[self.group]
+        ethics = m.p.trust.ethics * self.ethics * m.p.company.copyright_stance
+        evidence = shared - ethics - self.felt
+        self.felt_recent = 0.8 * self.felt_recent + self.felt
+        self.felt = 0.0
+        self.trust = trustlib.update(self.trust, evidence, m.p.trust.gain_rate, m.p.trust.asymmetry)
+        wf = m.p.workforce
+        r = m.rng.random()
+        if self.trust < self.threshold:
+            if r < wf.departure_hazard:
+                m.employee_leaves(self, self.reason(ethics))
+        elif r < wf.base_turnover:
+            m.employee_leaves(self, "left for another job (normal turnover)")
+
+    def reason(self, ethics: float) -> str:
+        """The strongest of the pressures this person felt, in words."""
+        m = self.model
+        causes = dict(m.evidence_parts[self.group])
+        causes["disagreement over the copyright stance"] = ethics
+        causes["colleagues leaving"] = self.felt_recent
+        cause = max(causes, key=causes.get)
+        return f"trust {self.trust:.2f} below threshold {self.threshold:.2f}; main cause: {cause}"
+
+
+class Executive(Employee):
+    group = "executive"
+
+
+class Researcher(Employee):
+    group = "researcher"

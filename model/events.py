@@ -1,0 +1,52 @@
+"""The event log: every notable thing that happens, with week, agent and role."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+KINDS = (
+    "promise_made", "promise_kept", "promise_broken",
+    "bill_underpaid", "bill_unpaid", "supplier_cutoff",
+    "round_started", "round_closed", "round_failed", "offer_rejected", "bridge_closed",
+    "follow_on_joined", "follow_on_refused",
+    "audit_demanded", "audit_accepted", "audit_refused",
+    "sale_urged", "sale_search", "sale_failed", "company_sold",
+    "resignation_demanded", "exit_package_offered", "exit_package_refused",
+    "board_exit", "observer_exit",
+    "departure", "hire", "layoff", "asset_sale", "compute_cut",
+    "ceo_resigned", "ceo_removed", "removal_vote_failed", "interim_ceo", "insolvency",
+)
+
+
+class Event(NamedTuple):
+    week: int
+    event: str
+    agent: str
+    role: str
+    detail: str
+
+
+class EventLog:
+    """Append-only list of events; ``first(kind)`` and ``count(kind)`` answer outcome questions."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self._first: dict[str, int] = {}
+        self._count: dict[str, int] = {}
+
+    def record(self, week: int, event: str, agent: str = "", role: str = "", detail: str = "") -> None:
+        self.events.append(Event(week, event, agent, role, detail))
+        self._first.setdefault(event, week)
+        self._count[event] = self._count.get(event, 0) + 1
+
+    def first(self, event: str) -> int | None:
+        return self._first.get(event)
+
+    def count(self, event: str) -> int:
+        return self._count.get(event, 0)
+
+    def __iter__(self):
+        return iter(self.events)
+
+    def __len__(self) -> int:
+        return len(self.events)

@@ -1,0 +1,80 @@
+"""Outcomes of one finished run: the summary, the weekly table and the event table."""
+
+from __future__ import annotations
+
+from model.calendar import week_date
+
+SUMMARY_KEYS = (
+    "scenario", "seed", "weeks_run", "ceo_exit_week", "ceo_exit_kind", "first_unpaid_bill_week",
+    "first_board_exit_week", "exec_departures", "researcher_departures", "core_team_departed_week",
+    "layoffs", "laid_off", "total_raised", "min_cash", "final_cash", "final_payables",
+    "insolvent_week", "sold_week", "first_round_failed", "first_round_ask", "bridge_week",
+    "bridge_amount", "compute_cost_2023",
+    "other_cost_2023", "revenue_2023", "exec_departures_by_62",
+)
+EVENT_COLUMNS = ("week", "date", "event", "agent", "role", "detail")
+YEAR_2023 = (11, 62)   # weeks 11-62 are calendar 2023 in the baseline (case file)
+
+
+def weekly_columns(model) -> dict[str, list]:
+    """The weekly table as columns (one value per week run)."""
+    return dict(model.datacollector.model_vars)
+
+
+def event_rows(model) -> list[tuple]:
+    """The event table as rows in EVENT_COLUMNS order."""
+    start = model.start
+    return [(e.week, week_date(start, e.week).isoformat(), e.event, e.agent, e.role, e.detail)
+            for e in model.events]
+
+
+def _first(events, kind: str, role_prefix: str | None = None) -> int | None:
+    for e in events:
+        if e.event == kind and (role_prefix is None or e.role.startswith(role_prefix)):
+            return e.week
+    return None
+
+
+def summary(model, scenario: str, seed: int | None) -> dict:
+    """The run's outcomes (the keys of SUMMARY_KEYS)."""
+    ev = model.events.events
+    cols = model.datacollector.model_vars
+    weeks = cols["week"]
+    lo, hi = YEAR_2023
+
+    def total(col):
+        return float(sum(v for w, v in zip(weeks, cols[col]) if lo <= w <= hi))
+
+    first_unpaid = min((w for w in (_first(ev, "bill_underpaid"), _first(ev, "bill_unpaid"))
+                        if w is not None), default=None)
+    rounds = [e for e in ev if e.event in ("round_closed", "round_failed")]
+    exec_deps = [e for e in ev if e.event == "departure" and e.role == "executive"]
+    return {
+        "scenario": scenario,
+        "seed": seed,
+        "weeks_run": len(weeks),
+        "ceo_exit_week": model.ceo_exit_week,
+        "ceo_exit_kind": model.ceo_exit_kind,
+        "first_unpaid_bill_week": first_unpaid,
+        "first_board_exit_week": _first(ev, "board_exit"),
+        "exec_departures": len(exec_deps),
+        "researcher_departures": sum(1 for e in ev if e.event == "departure"
+                                     and e.role != "executive"),
+        "core_team_departed_week": model.core_team_departed_week,
+        "layoffs": model.events.count("layoff"),
+        "laid_off": model.laid_off,
+        "total_raised": model.ledger.raised,
+        "min_cash": float(min(cols["cash"])),
+        "final_cash": model.ledger.cash,
+        "final_payables": model.ledger.payables,
+        "insolvent_week": model.insolvent_week,
+        "sold_week": model.sold_week,
+        "first_round_failed": (rounds[0].event == "round_failed") if rounds else None,
+        "first_round_ask": model.fundraising.first_ask,
+        "bridge_week": _first(ev, "bridge_closed"),
+        "bridge_amount": model.bridge_raised,
+        "compute_cost_2023": total("compute_cost"),
+        "other_cost_2023": total("other_cost"),
+        "revenue_2023": total("revenue"),
+        "exec_departures_by_62": sum(1 for e in exec_deps if e.week <= hi),
+    }

@@ -1,0 +1,459 @@
+"""The typed, validated parameter tree of the model.
+
+Every parameter is declared once here with its type, unit, bounds and meaning.
+Values (and where each value comes from) live in the scenario files
+(``model/scenarios/*.toml``); :mod:`model.scenarios` reads them into this tree.
+
+Paths are dotted (``ceo.listening``, ``investors.coatue.seat``); any path can be
+overridden with :func:`override`, which is what ``run.py --set`` uses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import tomllib
+from dataclasses import dataclass, field, fields
+from typing import Any, get_type_hints
+
+
+class ParameterError(ValueError):
+    """A parameter path or value is invalid (message is one line, names valid choices)."""
+
+
+def spec(unit: str, doc: str, lo: float | None = None, hi: float | None = None,
+         choices: tuple[str, ...] | None = None):
+    """Declare a parameter field: unit, one-line meaning and valid range/choices."""
+    return field(metadata={"unit": unit, "doc": doc, "lo": lo, "hi": hi, "choices": choices})
+
+
+FRACTION = {"lo": 0.0, "hi": 1.0}
+
+
+def frac(doc: str, unit: str = "fraction"):
+    return spec(unit, doc, **FRACTION)
+
+
+# --------------------------------------------------------------------------- sections
+
+@dataclass
+class Run:
+    start_date: str = spec("ISO date", "calendar date of week 0 (a Monday)")
+    weeks: int = spec("weeks", "horizon: number of weekly steps", lo=1, hi=1040)
+
+
+@dataclass
+class Company:
+    name: str = spec("text", "company name shown in reports")
+    copyright_stance: float = frac("how hard the company defends training on copyrighted work as "
+                                   "fair use; drives ethical disagreement")
+    sellable_assets: int = spec("count", "product lines that could be sold in an asset sale", lo=0, hi=10)
+    asset_value: float = spec("USD", "cash from selling one product line", lo=0)
+    asset_revenue_share: float = frac("share of revenue lost with one product line sold")
+
+
+@dataclass
+class Finance:
+    start_cash: float = spec("USD", "cash at week 0", lo=0)
+    opex_weekly: float = spec("USD/week", "non-payroll operating costs (rent, tools, legal)", lo=0)
+    reserve_weeks: float = spec("weeks", "weeks of payroll+opex kept back before supplier bills are "
+                                "paid (payroll is paid first)", lo=0, hi=52)
+    severance_weeks: float = spec("weeks", "weeks of pay per laid-off employee", lo=0, hi=52)
+
+
+@dataclass
+class Compute:
+    weekly_cost: float = spec("USD/week", "compute bill per week at week 0", lo=0)
+    max_growth: float = spec("1/week", "weekly growth of compute spend when spending "
+                             "aggressiveness is 1 (scaled by ceo.spending)", lo=0, hi=0.2)
+    free_share: float = frac("share of compute given free to outside projects (no output)")
+    cut_fraction: float = frac("share of compute spend removed by one compute cut")
+    output_elasticity: float = spec("1", "how strongly research output follows compute "
+                                    "(relative to week 0)", lo=0, hi=2)
+
+
+@dataclass
+class Supplier:
+    name: str = spec("text", "supplier name")
+    share: float = frac("share of the compute bill")
+    patience_weeks: float = spec("weeks", "weeks a bill may stay overdue before the supplier "
+                                 "may cut service", lo=0, hi=104)
+    credit_months: float = spec("months", "overdue amount tolerated, in months of this "
+                                "supplier's largest bill; above it the supplier demands payment", lo=0, hi=60)
+    cutoff_prob: float = frac("weekly chance of a service cut-off once patience is exhausted",
+                              unit="1/week")
+
+
+@dataclass
+class Revenue:
+    initial_weekly: float = spec("USD/week", "revenue per week at week 0", lo=0)
+    growth: float = spec("1/week", "weekly revenue growth at full delivery capacity", lo=0, hi=0.2)
+    decay: float = spec("1/week", "weekly revenue loss without delivery (churn)", lo=0, hi=0.2)
+    noise: float = spec("log-sd", "week-to-week noise of revenue (lognormal sd)", lo=0, hi=1)
+    kept_promise_boost: float = spec("1", "multiplicative revenue jump when a public or investor "
+                                     "promise is kept (a deal lands)", lo=0, hi=1)
+
+
+@dataclass
+class CEOTraits:
+    promise_propensity: float = frac("chance per week of making a new promise", unit="1/week")
+    grandiosity: float = frac("ambition of promises and of fundraising targets")
+    spending: float = frac("spending aggressiveness: compute growth, hiring, reluctance to cut")
+    listening: float = frac("responsiveness to investors' demands")
+    transparency: float = frac("how truthfully finances are reported to the board")
+    entrenchment: float = frac("resistance to leaving under pressure")
+    voting_control: float = frac("share of votes the CEO controls")
+    erratic: float = frac("disorganised management (changes of direction) felt by staff")
+
+
+@dataclass
+class Workforce:
+    researchers: int = spec("people", "research staff modelled as agents (includes the core team)",
+                            lo=0, hi=500)
+    core_researchers: int = spec("people", "members of the core research team", lo=0, hi=10)
+    staff: int = spec("people", "other employees (aggregate, not agents)", lo=0, hi=5000)
+    exec_weekly_cost: float = spec("USD/week", "loaded cost of one executive", lo=0)
+    researcher_weekly_cost: float = spec("USD/week", "loaded cost of one researcher", lo=0)
+    staff_weekly_cost: float = spec("USD/week", "loaded cost of one other employee", lo=0)
+    core_weight: float = spec("researchers", "delivery weight of one core researcher", lo=0, hi=50)
+    initial_trust_exec: float = frac("executives' trust in the CEO at week 0", unit="trust")
+    initial_trust_research: float = frac("researchers' trust in the CEO at week 0", unit="trust")
+    threshold_mean: float = frac("mean personal departure threshold", unit="trust")
+    threshold_sd: float = spec("trust", "spread of personal departure thresholds", lo=0, hi=0.5)
+    departure_hazard: float = frac("weekly chance of leaving while trust is below threshold",
+                                   unit="1/week")
+    base_turnover: float = frac("weekly chance of leaving for unrelated reasons", unit="1/week")
+    ties: int = spec("ties", "colleague ties per person", lo=0, hi=50)
+    contagion_shock: float = spec("trust", "trust lost when a tied colleague leaves", lo=0, hi=1)
+    contagion_lag_min: int = spec("weeks", "shortest delay before a departure is felt", lo=0, hi=26)
+    contagion_lag_max: int = spec("weeks", "longest delay before a departure is felt", lo=0, hi=26)
+    exec_replacement_prob: float = frac("chance a departed executive is replaced")
+    replacement_weeks: int = spec("weeks", "time to hire a replacement executive", lo=1, hi=52)
+    staff_exposure: float = frac("how strongly the rest of the staff feel what executives and "
+                                 "researchers feel (their trust moves this much as fast)")
+    hiring_per_week: float = spec("people/week", "staff hired per week at full spending "
+                                  "aggressiveness while runway is long", lo=0, hi=50)
+    layoff_fraction: float = frac("share of staff and non-core researchers cut in one layoff")
+
+
+@dataclass
+class Trust:
+    gain_rate: float = frac("how far good evidence moves trust towards 1 per week", unit="1/week")
+    asymmetry: float = spec("ratio", "loss rate / gain rate: trust falls faster than it builds",
+                            lo=1, hi=20)
+    break_weight: float = spec("kept promises", "weight of a broken promise in credibility, in "
+                               "kept-promise units", lo=1, hi=20)
+    promise_effect: float = spec("evidence", "evidence from a kept promise (a new one: x credibility/2)",
+                                 lo=0, hi=2)
+    runway_comfort_weeks: float = spec("weeks", "runway below which cash fear sets in", lo=1, hi=260)
+    cash_fear: float = spec("evidence/week", "evidence at zero runway", lo=0, hi=2)
+    failed_round: float = spec("evidence", "evidence from a failed round", lo=0, hi=2)
+    closed_round: float = spec("evidence", "evidence from money coming in", lo=0, hi=2)
+    unpaid_bills: float = spec("evidence/week", "evidence while bills are known to be unpaid", lo=0, hi=2)
+    departure: float = spec("evidence", "evidence per senior departure", lo=0, hi=2)
+    ethics: float = spec("evidence/week", "evidence from ethical disagreement at full "
+                         "sensitivity and stance", lo=0, hi=2)
+    chaos: float = spec("evidence/week", "evidence from erratic management at erratic=1", lo=0, hi=2)
+    compute_cut: float = spec("evidence", "researchers' evidence from a compute cut", lo=0, hi=2)
+    researcher_exposure: float = frac("how strongly researchers feel cash worries, erratic "
+                                      "management and failed rounds, relative to executives")
+    layoff: float = spec("evidence", "evidence from a layoff", lo=0, hi=2)
+    refused_demand: float = spec("evidence", "investor's evidence when the CEO refuses its demand",
+                                 lo=0, hi=2)
+    accepted_demand: float = spec("evidence", "investor's evidence when the CEO accepts its demand",
+                                  lo=0, hi=2)
+    traction: float = spec("evidence/week", "investors' evidence per unit of annualised revenue "
+                           "growth minus burn pressure", lo=0, hi=2)
+    new_ceo_trust: float = frac("everyone's trust in a new (interim) CEO on arrival", unit="trust")
+
+
+@dataclass
+class Fundraising:
+    post_money: float = spec("USD", "post-money valuation of the last round before week 0", lo=0)
+    start_runway_weeks: float = spec("weeks", "runway at which the CEO starts a round", lo=0, hi=260)
+    round_weeks: int = spec("weeks", "how long a round runs before it is declared failed", lo=1, hi=104)
+    cooldown_weeks: int = spec("weeks", "pause after a failed round before the next", lo=0, hi=52)
+    target_months: float = spec("months", "months of burn a round should buy (x (1+grandiosity))",
+                                lo=1, hi=120)
+    valuation_step: float = spec("x", "asked post-money valuation / last post-money, at "
+                                 "grandiosity 1 (scaled linearly from 1)", lo=0, hi=20)
+    revenue_multiple: float = spec("x ARR", "valuation / annualised revenue investors pay at "
+                                   "neutral sentiment", lo=0, hi=1000)
+    offer_rate: float = frac("weekly chance of an offer at full trust, transparency and sentiment",
+                             unit="1/week")
+    target_cut: float = frac("share cut from size and valuation after a failed round")
+    bridge_size: float = spec("USD", "size of a bridge (SAFE) from a new investor", lo=0)
+    bridge_rate: float = frac("weekly chance of a bridge offer while a round runs and runway is short",
+                              unit="1/week")
+    bridge_runway_weeks: float = spec("weeks", "runway below which a bridge is sought", lo=0, hi=260)
+    max_bridges: int = spec("count", "most bridges the company can raise", lo=0, hi=10)
+    follow_on_trust: float = frac("existing investor's trust needed to join a round", unit="trust")
+
+
+@dataclass
+class Market:
+    sentiment: float = spec("x", "investor sentiment at week 0 (1 = neutral)", lo=0, hi=5)
+    volatility: float = spec("log-sd/week", "weekly noise of sentiment", lo=0, hi=0.5)
+    reversion: float = frac("weekly pull of sentiment back to its start", unit="1/week")
+
+
+@dataclass
+class Investor:
+    name: str = spec("text", "investor name")
+    seat: str = spec("choice", "board representation", choices=("board", "observer", "none"))
+    stake: float = frac("share of the company's equity", unit="share")
+    lead: bool = spec("bool", "lead investor (may offer the CEO an exit package)")
+    initial_trust: float = frac("trust in the CEO at week 0", unit="trust")
+
+
+@dataclass
+class Executive:
+    title: str = spec("text", "role title")
+    function: str = spec("choice", "what the role contributes to delivery",
+                         choices=("operations", "technology", "product", "research", "legal",
+                                  "people", "communications"))
+    ethics: float = frac("sensitivity to the company's copyright stance")
+
+
+@dataclass
+class InvestorActions:
+    audit_below: float = frac("trust below which a seated investor demands an audit", unit="trust")
+    sale_below: float = frac("trust below which an investor urges a sale", unit="trust")
+    resign_below: float = frac("trust below which an investor calls for resignation", unit="trust")
+    package_below: float = frac("trust below which a lead investor offers an exit package", unit="trust")
+    leave_below: float = frac("trust below which a seated investor gives up its seat", unit="trust")
+    leave_patience_weeks: int = spec("weeks", "weeks below leave_below before giving up the seat",
+                                     lo=0, hi=104)
+    remove_below: float = frac("trust below which a director votes to remove the CEO", unit="trust")
+    leak_rate: float = frac("weekly chance that unpaid bills become known to a non-board investor",
+                            unit="1/week")
+
+
+@dataclass
+class Governance:
+    regime: str = spec("choice", "who can remove the CEO",
+                       choices=("founder_control", "board_control"))
+    independent_seats: int = spec("seats", "independent directors", lo=0, hi=10)
+    pressure_investors: float = spec("pressure", "pressure from investors' lost trust (at trust 0)",
+                                     lo=0, hi=5)
+    pressure_calls: float = spec("pressure", "pressure when every investor calls for resignation",
+                                 lo=0, hi=5)
+    pressure_departures: float = spec("pressure", "pressure when every original executive has left",
+                                      lo=0, hi=5)
+    pressure_core: float = spec("pressure", "pressure when the whole core team has left", lo=0, hi=5)
+    pressure_payables: float = spec("pressure", "pressure at payables of a quarter's burn", lo=0, hi=5)
+    pressure_board_exits: float = spec("pressure", "pressure when every seated investor has left",
+                                       lo=0, hi=5)
+    resign_rate: float = frac("weekly chance of resigning per unit of pressure above entrenchment",
+                              unit="1/week")
+
+
+@dataclass
+class Policy:
+    """The CEO's operating rules; traits scale how readily they are used."""
+    promise_weeks_min: int = spec("weeks", "shortest promise deadline", lo=1, hi=104)
+    promise_weeks_max: int = spec("weeks", "longest promise deadline", lo=1, hi=104)
+    cut_runway_weeks: float = spec("weeks", "runway below which cost cuts are considered", lo=0, hi=104)
+    cut_rate: float = frac("weekly chance of a cut at spending aggressiveness 0", unit="1/week")
+    cut_cooldown_weeks: int = spec("weeks", "minimum gap between two cuts of one kind", lo=0, hi=52)
+    audit_transparency_gain: float = frac("transparency gained by accepting an audit")
+    sale_search_weeks: int = spec("weeks", "length of an acquisition search", lo=1, hi=52)
+    buyer_rate: float = frac("weekly chance of serious buyer talks during a search", unit="1/week")
+
+
+@dataclass
+class Parameters:
+    run: Run
+    company: Company
+    finance: Finance
+    compute: Compute
+    suppliers: dict[str, Supplier]
+    revenue: Revenue
+    ceo: CEOTraits
+    interim_ceo: CEOTraits
+    policy: Policy
+    workforce: Workforce
+    executives: dict[str, Executive]
+    trust: Trust
+    fundraising: Fundraising
+    market: Market
+    investors: dict[str, Investor]
+    investor_actions: InvestorActions
+    governance: Governance
+
+    @property
+    def start(self) -> _dt.date:
+        return _dt.date.fromisoformat(self.run.start_date)
+
+
+# --------------------------------------------------------------------------- building
+
+def _hints(cls) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
+def _is_table_of(tp) -> type | None:
+    """dict[str, X] -> X for dataclass X, else None."""
+    if getattr(tp, "__origin__", None) is dict:
+        return tp.__args__[1]
+    return None
+
+
+def _coerce(path: str, value: Any, tp: type, meta: dict) -> Any:
+    """Check one leaf value against its declared type and bounds."""
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ParameterError(f"{path}: expected true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not (isinstance(value, int) or
+                                           (isinstance(value, float) and value.is_integer())):
+            raise ParameterError(f"{path}: expected a whole number, got {value!r}")
+        value = int(value)
+    elif tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ParameterError(f"{path}: expected a number, got {value!r}")
+        value = float(value)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ParameterError(f"{path}: expected a finite number, got {value!r}")
+    elif tp is str:
+        if not isinstance(value, str):
+            raise ParameterError(f"{path}: expected text, got {value!r}")
+        choices = meta.get("choices")
+        if choices and value not in choices:
+            raise ParameterError(f"{path}: {value!r} is not one of {', '.join(choices)}")
+        if meta.get("unit") == "ISO date":
+            try:
+                _dt.date.fromisoformat(value)
+            except ValueError:
+                raise ParameterError(f"{path}: {value!r} is not a date like 2022-10-17") from None
+        return value
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if lo is not None and value < lo or hi is not None and value > hi:
+        rng = f"[{lo:g}, {hi:g}]" if hi is not None else f">= {lo:g}"
+        raise ParameterError(f"{path}: {value!r} is out of range, valid {rng} ({meta['unit']})")
+    return value
+
+
+def build(cls, data: dict, path: str = ""):
+    """Build dataclass ``cls`` from a nested dict, validating every value."""
+    if not isinstance(data, dict):
+        raise ParameterError(f"{path or 'scenario'}: expected a table, got {data!r}")
+    hints = _hints(cls)
+    names = [f.name for f in fields(cls)]
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        raise ParameterError(f"{path + '.' if path else ''}{unknown[0]}: unknown parameter; "
+                             f"valid: {', '.join(names)}")
+    kwargs = {}
+    for f in fields(cls):
+        sub = f"{path}.{f.name}" if path else f.name
+        if f.name not in data:
+            raise ParameterError(f"{sub}: missing from the scenario")
+        tp = hints[f.name]
+        item = _is_table_of(tp)
+        if item is not None:
+            table = data[f.name]
+            if not isinstance(table, dict) or not table:
+                raise ParameterError(f"{sub}: expected a non-empty table of entries")
+            kwargs[f.name] = {k: build(item, v, f"{sub}.{k}") for k, v in table.items()}
+        elif dataclasses.is_dataclass(tp):
+            kwargs[f.name] = build(tp, data[f.name], sub)
+        else:
+            kwargs[f.name] = _coerce(sub, data[f.name], tp, dict(f.metadata))
+    obj = cls(**kwargs)
+    _check_consistency(obj, path)
+    return obj
+
+
+def _check_consistency(obj, path: str) -> None:
+    """Cross-field rules that a single bound cannot express."""
+    if isinstance(obj, Workforce):
+        if obj.core_researchers > obj.researchers:
+            raise ParameterError(f"{path}.core_researchers: {obj.core_researchers} exceeds "
+                                 f"researchers ({obj.researchers})")
+        if obj.contagion_lag_min > obj.contagion_lag_max:
+            raise ParameterError(f"{path}.contagion_lag_min: exceeds contagion_lag_max")
+    if isinstance(obj, Policy) and obj.promise_weeks_min > obj.promise_weeks_max:
+        raise ParameterError(f"{path}.promise_weeks_min: exceeds promise_weeks_max")
+    if isinstance(obj, Parameters):
+        total = sum(s.share for s in obj.suppliers.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ParameterError(f"suppliers: shares add up to {total:g}, they must add up to 1")
+
+
+def to_dict(obj) -> Any:
+    """The tree as plain nested dicts (for manifests and round trips)."""
+    if dataclasses.is_dataclass(obj):
+        return {f.name: to_dict(getattr(obj, f.name)) for f in fields(obj)}
+    if isinstance(obj, dict):
+        return {k: to_dict(v) for k, v in obj.items()}
+    return obj
+
+
+# --------------------------------------------------------------------------- overrides
+
+def parse_value(text: str) -> Any:
+    """Parse a command-line value as TOML (numbers, booleans, quoted text); bare words are text."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def override(data: dict, path: str, raw: Any) -> None:
+    """Set ``path`` in the raw scenario dict; unknown paths raise with the valid choices.
+
+    The value is validated when the tree is built with :func:`build`.
+    """
+    parts = path.split(".")
+    cls: Any = Parameters
+    node = data
+    for depth, key in enumerate(parts):
+        here = ".".join(parts[:depth + 1])
+        last = depth == len(parts) - 1
+        if isinstance(cls, dict):            # inside a table of entries: key is an entry name
+            item_cls = cls["item"]
+            if key not in node:
+                raise ParameterError(f"{here}: unknown entry; valid: {', '.join(node)}")
+            if last:
+                raise ParameterError(f"{here}: is a table; set one of its fields, e.g. "
+                                     f"{here}.{fields(item_cls)[0].name}")
+            cls, node = item_cls, node[key]
+            continue
+        names = {f.name: f for f in fields(cls)}
+        if key not in names:
+            raise ParameterError(f"{here}: unknown parameter; valid: {', '.join(names)}")
+        tp = _hints(cls)[key]
+        item = _is_table_of(tp)
+        if last:
+            if item is not None or dataclasses.is_dataclass(tp):
+                raise ParameterError(f"{here}: is a section; set one of its fields")
+            node[key] = raw
+            return
+        if item is not None:
+            cls, node = {"item": item}, node[key]
+        elif dataclasses.is_dataclass(tp):
+            cls, node = tp, node[key]
+        else:
+            raise ParameterError(f"{here}: is a value, not a section")
+
+
+def describe(params: Parameters, sources: dict[str, str] | None = None):
+    """Yield (path, value, unit, description, source) for every leaf parameter."""
+    sources = sources or {}
+
+    def walk(obj, prefix):
+        for f in fields(obj):
+            value = getattr(obj, f.name)
+            path = f"{prefix}{f.name}"
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    yield from walk(v, f"{path}.{k}.")
+            elif dataclasses.is_dataclass(value):
+                yield from walk(value, f"{path}.")
+            else:
+                yield (path, value, f.metadata["unit"], f.metadata["doc"],
+                       sources.get(path, "not stated"))
+
+    yield from walk(params, "")

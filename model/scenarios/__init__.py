@@ -1,0 +1,106 @@
+"""Scenario files: TOML parameter sets shipped with the package.
+
+A scenario file sets every parameter, or names a ``base`` scenario and changes a few.
+The comment after each value says where the value comes from; :func:`load` keeps those
+comments as the parameters' sources (shown by ``run.py params``).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+
+from model.parameters import Parameters, ParameterError, build, override, parse_value
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-]+)\s*\]\]?\s*(#.*)?$")
+_ASSIGN = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=\s*(.+?)\s*#\s*(.+)$")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A loaded scenario: its validated parameters and where each value comes from."""
+    name: str
+    description: str
+    params: Parameters
+    sources: dict[str, str]
+
+
+def names() -> list[str]:
+    """Names of the shipped scenarios, sorted."""
+    return sorted(p.name[:-5] for p in resources.files(__name__).iterdir()
+                  if p.name.endswith(".toml"))
+
+
+def _text(name: str) -> str:
+    if name not in names():
+        raise ParameterError(f"unknown scenario {name!r}; valid: {', '.join(names())}")
+    return resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
+
+
+def _sources(text: str, origin: str) -> dict[str, str]:
+    """Map dotted paths to the comment that follows their value on the same line."""
+    out, table = {}, ""
+    for line in text.splitlines():
+        if m := _HEADER.match(line):
+            table = m.group(1)
+        elif m := _ASSIGN.match(line):
+            key = f"{table}.{m.group(1)}" if table else m.group(1)
+            out[key] = f"{m.group(3).strip()} [{origin}]"
+    return out
+
+
+def _merge(base: dict, top: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in top.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _raw(name: str, seen: tuple[str, ...] = ()) -> tuple[dict, dict[str, str]]:
+    if name in seen:
+        raise ParameterError(f"scenario {name!r} extends itself through {' -> '.join(seen)}")
+    text = _text(name)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ParameterError(f"scenario {name!r} is malformed TOML: {exc}") from None
+    sources = _sources(text, name)
+    base = data.pop("base", None)
+    if base is not None:
+        parent, parent_sources = _raw(base, seen + (name,))
+        data = _merge(parent, data)
+        sources = {**parent_sources, **sources}
+    return data, sources
+
+
+def load(name: str, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Load scenario ``name`` with ``path=value`` overrides applied and validated."""
+    data, sources = _raw(name)
+    description = data.pop("description", "")
+    for item in overrides:
+        if "=" not in item:
+            raise ParameterError(f"--set {item!r}: expected path=value, e.g. ceo.listening=0.8")
+        path, _, value = item.partition("=")
+        path = path.strip()
+        override(data, path, parse_value(value.strip()))
+        sources[path] = "command line (--set)"
+    return Scenario(name, description, build(Parameters, data), sources)
+
+
+def from_text(text: str, name: str = "custom") -> Scenario:
+    """Load a scenario from TOML text (tests and user files); ``base`` may name a shipped one."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ParameterError(f"scenario {name!r} is malformed TOML: {exc}") from None
+    sources = _sources(text, name)
+    base = data.pop("base", None)
+    if base is not None:
+        parent, parent_sources = _raw(base)
+        data = _merge(parent, data)
+        sources = {**parent_sources, **sources}
+    description = data.pop("description", "")
+    return Scenario(name, description, build(Parameters, data), sources)
