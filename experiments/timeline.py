@@ -1,0 +1,75 @@
+"""Readable text for the terminal: a run's timeline and summary, the validation table,
+the parameter list."""
+
+from __future__ import annotations
+
+from model.calendar import week_date
+
+QUIET = {"promise_made", "promise_kept", "promise_broken"}   # frequent; counted, not listed
+
+
+def timeline(model, all_events: bool = False) -> list[str]:
+    lines = [f"{'date':10s}  {'week':>4s}  {'event':22s} {'who':28s} detail"]
+    for e in model.events:
+        if all_events or e.event not in QUIET:
+            who = f"{e.agent} ({e.role})" if e.role and e.role != e.agent else e.agent
+            lines.append(f"{week_date(model.start, e.week).isoformat()}  {e.week:>4d}  "
+                         f"{e.event:22s} {who[:28]:28s} {e.detail}")
+    return lines
+
+
+def money(x: float | None) -> str:
+    return "-" if x is None else f"${x / 1e6:,.1f}M"
+
+
+def summary_lines(s: dict, model) -> list[str]:
+    ev = model.events
+    exit_ = (f"week {s['ceo_exit_week']} ({week_date(model.start, s['ceo_exit_week'])}), "
+             f"{s['ceo_exit_kind']}" if s["ceo_exit_week"] is not None else "still in office")
+    return [
+        f"scenario {s['scenario']}, seed {s['seed']}: {s['weeks_run']} weeks run",
+        f"  CEO: {exit_}",
+        f"  promises: {ev.count('promise_made')} made, {ev.count('promise_kept')} kept, "
+        f"{ev.count('promise_broken')} broken",
+        f"  money: raised {money(s['total_raised'])}, min cash {money(s['min_cash'])}, "
+        f"final cash {money(s['final_cash'])}, final payables {money(s['final_payables'])}",
+        f"  first unpaid bill: week {s['first_unpaid_bill_week']}; first board exit: week "
+        f"{s['first_board_exit_week']}; insolvent: week {s['insolvent_week']}",
+        f"  departures: {s['exec_departures']} executives, {s['researcher_departures']} "
+        f"researchers; core team gone: week {s['core_team_departed_week']}; "
+        f"layoffs: {s['layoffs']} ({s['laid_off']} people)",
+        f"  2023 (weeks 11-62): compute {money(s['compute_cost_2023'])}, payroll+opex "
+        f"{money(s['other_cost_2023'])}, revenue {money(s['revenue_2023'])}",
+    ]
+
+
+def _num(x, unit: str) -> str:
+    if x is None:
+        return "-"
+    return f"{x:,.1f}" if unit in ("$M", "$B") else f"{x:g}"
+
+
+def validation_table(results, n_seeds: int, scenario: str) -> list[str]:
+    lines = [f"Validation of '{scenario}' against the case record, {n_seeds} seeds "
+             f"(median and 10th-90th percentile of the runs)", ""]
+    head = f"{'fact':19s} {'result':6s} {'median':>8s} {'80% interval':>18s} {'unit':5s} target / rule"
+    lines += [head, "-" * len(head)]
+    for r in results:
+        status = {True: "PASS", False: "FAIL", None: "info"}[r.passed]
+        interval = (f"[{_num(r.lo, r.unit)}, {_num(r.hi, r.unit)}]"
+                    if r.median is not None else "")
+        lines.append(f"{r.name:19s} {status:6s} {_num(r.median, r.unit):>8s} {interval:>18s} "
+                     f"{r.unit:5s} {r.target}")
+        lines.append(f"{'':19s} {'':6s} {'':8s} {'':18s} {'':5s}   {r.rule}")
+    passed = sum(1 for r in results if r.passed)
+    rules = sum(1 for r in results if r.passed is not None)
+    lines += ["", f"{passed} of {rules} facts pass"]
+    return lines
+
+
+def params_table(rows) -> list[str]:
+    lines = []
+    for path, value, unit, doc, source in rows:
+        lines.append(f"{path:42s} {str(value):>14s}  {unit:14s} {doc}")
+        lines.append(f"{'':42s} {'':>14s}  {'':14s} source: {source}")
+    return lines
