@@ -57,7 +57,8 @@ def build_parser() -> Parser:
     sub.add_parser("scenarios", help="list the scenarios")
 
     def scenario_args(sp):
-        sp.add_argument("--scenario", default="stability-ai", help="scenario name (see 'scenarios')")
+        sp.add_argument("--scenario", default="stability-ai",
+                        help="scenario name (see 'scenarios') or a scenario file NAME.toml")
         sp.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE",
                         help="override a parameter, e.g. --set ceo.listening=0.8 (repeatable)")
 
@@ -90,8 +91,17 @@ def cmd_scenarios(args) -> int:
 
 
 def _load(args, extra=()):
+    """A shipped scenario by name, or a user's scenario file (a path ending in .toml)."""
     from model import scenarios
-    return scenarios.load(args.scenario, list(args.sets) + list(extra))
+    sets = list(args.sets) + list(extra)
+    if args.scenario.endswith(".toml"):
+        path = Path(args.scenario)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--scenario {path}: cannot read it ({exc.strerror})") from None
+        return scenarios.from_text(text, path.stem, sets)
+    return scenarios.load(args.scenario, sets)
 
 
 def cmd_params(args) -> int:

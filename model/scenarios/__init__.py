@@ -76,9 +76,8 @@ def _raw(name: str, seen: tuple[str, ...] = ()) -> tuple[dict, dict[str, str]]:
     return data, sources
 
 
-def load(name: str, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
-    """Load scenario ``name`` with ``path=value`` overrides applied and validated."""
-    data, sources = _raw(name)
+def _finish(name: str, data: dict, sources: dict[str, str], overrides) -> Scenario:
+    """Apply ``path=value`` overrides to raw scenario data and validate the whole tree."""
     description = data.pop("description", "")
     for item in overrides:
         if "=" not in item:
@@ -90,8 +89,14 @@ def load(name: str, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
     return Scenario(name, description, build(Parameters, data), sources)
 
 
-def from_text(text: str, name: str = "custom") -> Scenario:
-    """Load a scenario from TOML text (tests and user files); ``base`` may name a shipped one."""
+def load(name: str, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Load shipped scenario ``name`` with ``path=value`` overrides applied and validated."""
+    data, sources = _raw(name)
+    return _finish(name, data, sources, overrides)
+
+
+def from_text(text: str, name: str = "custom", overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Load a scenario from TOML text (a user's file); ``base`` may name a shipped scenario."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -102,5 +107,4 @@ def from_text(text: str, name: str = "custom") -> Scenario:
         parent, parent_sources = _raw(base)
         data = _merge(parent, data)
         sources = {**parent_sources, **sources}
-    description = data.pop("description", "")
-    return Scenario(name, description, build(Parameters, data), sources)
+    return _finish(name, data, sources, overrides)
