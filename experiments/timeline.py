@@ -9,12 +9,12 @@ QUIET = {"promise_made", "promise_kept", "promise_broken"}   # frequent; counted
 
 
 def timeline(model, all_events: bool = False) -> list[str]:
-    lines = [f"{'date':10s}  {'week':>4s}  {'event':22s} {'who':28s} detail"]
+    lines = [f"{'date':10s}  {'week':>4s}  {'event':22s} {'who':34s} detail"]
     for e in model.events:
         if all_events or e.event not in QUIET:
             who = f"{e.agent} ({e.role})" if e.role and e.role != e.agent else e.agent
             lines.append(f"{week_date(model.start, e.week).isoformat()}  {e.week:>4d}  "
-                         f"{e.event:22s} {who[:28]:28s} {e.detail}")
+                         f"{e.event:22s} {who:34s} {e.detail}")
     return lines
 
 

@@ -100,6 +100,15 @@ def _insolvency(runs):
                   f"in office (the company survived in the case)"), None, None, None
 
 
+def _priced_round(runs):
+    share = float(np.mean([r["first_round_closed_week"] is not None
+                           and (r["ceo_exit_week"] is None
+                                or r["first_round_closed_week"] < r["ceo_exit_week"])
+                           for r in runs]))
+    return None, (f"a priced round closed while the founder was in office in {share:.0%} of runs "
+                  f"(the case: none, only the SAFE)"), None, None, None
+
+
 FACTS: tuple[tuple[str, str, str, Callable], ...] = (
     ("compute_2023", "2023 compute spend ~ $99M (+-15%)", "$M",
      _amount("compute_cost_2023", M, 99 * 0.85, 99 * 1.15)),
@@ -118,6 +127,8 @@ FACTS: tuple[tuple[str, str, str, Callable], ...] = (
      _event_week("ceo_exit_week", 65, 85)),
     ("ceo_exit_kind", "mostly by resignation under founder control", "", _exit_kind),
     ("ceo_in_office", "the CEO is still in office at week 104 in < 20% of runs", "", _in_office),
+    ("priced_round", "information: priced rounds under the founder (no target)", "",
+     _priced_round),
     ("insolvency", "information: insolvency (no target)", "", _insolvency),
 )
 

@@ -71,7 +71,7 @@ class Fundraising:
 
     def _maybe_offer(self, model, ceo) -> bool:
         p, rnd = self.p, self.round
-        diligence = 0.2 + 0.8 * ceo.transparency
+        diligence = ceo.transparency   # talks stall when the financials are asked for and not given
         chance = p.offer_rate * model.trust_investors * diligence * min(model.sentiment, 1.5)
         if model.rng.random() >= chance:
             return False

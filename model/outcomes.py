@@ -9,7 +9,7 @@ SUMMARY_KEYS = (
     "first_board_exit_week", "exec_departures", "researcher_departures", "core_team_departed_week",
     "layoffs", "laid_off", "total_raised", "min_cash", "final_cash", "final_payables",
     "insolvent_week", "sold_week", "first_round_failed", "first_round_ask", "bridge_week",
-    "bridge_amount", "compute_cost_2023",
+    "bridge_amount", "first_round_closed_week", "compute_cost_2023",
     "other_cost_2023", "revenue_2023", "exec_departures_by_62",
 )
 EVENT_COLUMNS = ("week", "date", "event", "agent", "role", "detail")
@@ -73,6 +73,7 @@ def summary(model, scenario: str, seed: int | None) -> dict:
         "first_round_ask": model.fundraising.first_ask,
         "bridge_week": _first(ev, "bridge_closed"),
         "bridge_amount": model.bridge_raised,
+        "first_round_closed_week": _first(ev, "round_closed"),
         "compute_cost_2023": total("compute_cost"),
         "other_cost_2023": total("other_cost"),
         "revenue_2023": total("revenue"),
