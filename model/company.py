@@ -26,6 +26,7 @@ import mesa
 from mesa.datacollection import DataCollector
 
 from model import governance
+from model import trust as trustlib
 from model.calendar import is_month_start, week_date
 from model.ceo import CEO
 from model.employees import Employee, Executive, Researcher
@@ -33,7 +34,7 @@ from model.events import EventLog
 from model.finances import Ledger
 from model.fundraising import Fundraising
 from model.investors import Investor
-from model.network import Contagion, tie_colleagues
+from model.network import Contagion, tie_colleagues, tie_newcomer
 from model.parameters import Parameters
 from model.promises import AUDIENCES, PromiseBook
 from model.trust import Credibility
@@ -462,13 +463,12 @@ class StartupModel(mesa.Model):
         for _, e in due:
             ex = self._new_executive(e, successor=True)
             self.executives.append(ex)
-            tie_colleagues_one(ex, self.executives + self.researchers, self.p.workforce.ties, self.rng)
+            tie_newcomer(ex, self.executives + self.researchers, self.p.workforce.ties, self.rng)
             self.record("hire", ex, f"successor {e.title} joins")
 
     def turnover_staff(self) -> None:
         """Aggregate staff: trust follows the researchers' evidence; leaving and hiring flows."""
         wf, t = self.p.workforce, self.p.trust
-        from model import trust as trustlib
         self.staff_trust = trustlib.update(self.staff_trust,
                                            wf.staff_exposure * self.evidence["researcher"],
                                            t.gain_rate, t.asymmetry)
@@ -529,11 +529,3 @@ class StartupModel(mesa.Model):
 def _core_majority(n: int) -> int:
     """How many core researchers leaving counts as the core team gone (2 of 3)."""
     return max(1, (2 * n + 2) // 3)
-
-
-def tie_colleagues_one(person, people, ties: int, rng) -> None:
-    """Tie a newcomer to ``ties`` random colleagues."""
-    others = [p for p in people if p is not person]
-    for k in rng.choice(len(others), size=min(ties, len(others)), replace=False).tolist() if others else []:
-        person.ties.append(others[k])
-        others[k].ties.append(person)

@@ -26,6 +26,16 @@ def tie_colleagues(people: list, ties: int, rng, same_group: float = 0.7) -> Non
                 other.ties.append(p)
 
 
+def tie_newcomer(person, people: list, ties: int, rng) -> None:
+    """Tie a newcomer (a successor executive) to ``ties`` random colleagues."""
+    others = [p for p in people if p is not person]
+    if not others:
+        return
+    for k in rng.choice(len(others), size=min(ties, len(others)), replace=False).tolist():
+        person.ties.append(others[k])
+        others[k].ties.append(person)
+
+
 class Contagion:
     """Shocks scheduled for future weeks: week -> list of (person, shock)."""
 
