@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from model import StartupModel
 from model.outcomes import summary
 from model.scenarios import Scenario
@@ -10,8 +12,8 @@ from model.scenarios import Scenario
 def simulate(scenario: Scenario, seed: int, weeks: int | None = None) -> StartupModel:
     """Run ``scenario`` once with ``seed``; ``weeks`` overrides its horizon."""
     params = scenario.params
-    if weeks is not None:
-        params.run.weeks = weeks
+    if weeks is not None:   # a copy: the scenario's own parameters stay as loaded
+        params = dataclasses.replace(params, run=dataclasses.replace(params.run, weeks=weeks))
     return StartupModel(params, seed=seed).run()
 
 

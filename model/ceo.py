@@ -113,7 +113,8 @@ class CEO(mesa.Agent):
         m = self.model
         if m.week > self.search_until or m.rng.random() >= m.p.policy.buyer_rate:
             return
-        price = m.fundraising.fair_valuation(m) * float(m.rng.lognormal(0.0, 0.4))
+        price = (m.fundraising.fair_valuation(m) * m.p.policy.buyer_discount
+                 * float(m.rng.lognormal(0.0, 0.4)))
         ask = m.fundraising.last_post_money * (1.0 + self.grandiosity) * (1.0 - 0.5 * self.listening)
         if price >= ask:
             m.company_sold(self, price)
@@ -136,6 +137,8 @@ class CEO(mesa.Agent):
             self.search_until = m.week + m.p.policy.sale_search_weeks
             m.record("sale_search", self, f"acquisition search until week {self.search_until}, "
                      f"urged by {investor.name}")
+        else:
+            m.record("sale_refused", self, f"urged by {investor.name}")
         return accepted
 
     def answer_exit_package(self, investor) -> bool:

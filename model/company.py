@@ -8,7 +8,7 @@ the schedule. Each week:
 2. the CEO keeps or breaks promises, makes new ones, sets spending, fundraises, cuts costs
    and may resign;
 3. investors update their trust and escalate (audit, sale, resignation, exit package, seat);
-4. under board control the board may vote the CEO out;
+4. where the rules allow it, a vote may remove the CEO (see governance.py);
 5. executives and researchers update their trust (incl. contagion) and may leave;
 6. the rest of the staff turns over, executives are replaced, and the week is recorded.
 
@@ -70,7 +70,6 @@ class News:
     board_exits: int = 0
     layoffs: int = 0
     compute_cuts: int = 0
-    unpaid_bills: int = 0
 
 
 class StartupModel(mesa.Model):
@@ -93,7 +92,9 @@ class StartupModel(mesa.Model):
         self.ledger = Ledger(p.finance.start_cash, p.suppliers.values())
         self.compute_scale = 1.0
         self.revenue_rate = p.revenue.initial_weekly
-        self.revenue = self.compute_cost = self.other_cost = 0.0
+        self.compute_week0 = p.compute.weekly_cost / (1.0 - p.compute.free_share)  # USD/week billed
+        self.revenue = self.other_cost = 0.0
+        self.compute_cost = self.compute_week0
         self.sentiment = p.market.sentiment
         self.sellable_assets = p.company.sellable_assets
         self.fundraising = Fundraising(p.fundraising, last_post_money=p.fundraising.post_money)
@@ -119,7 +120,9 @@ class StartupModel(mesa.Model):
         self.researchers: list[Researcher] = [
             Researcher(self, "core researcher" if k < wf.core_researchers else "researcher",
                        "research", self._draw_ethics(), wf.initial_trust_research,
-                       self._draw_threshold(), core=k < wf.core_researchers)
+                       self._draw_threshold(wf.core_threshold_mean if k < wf.core_researchers
+                                            else wf.threshold_mean),
+                       core=k < wf.core_researchers)
             for k in range(wf.researchers)]
         tie_colleagues(self.executives + self.researchers, wf.ties, self.rng)
         self.contagion = Contagion(wf.contagion_shock, wf.contagion_lag_min, wf.contagion_lag_max)
@@ -137,7 +140,7 @@ class StartupModel(mesa.Model):
         self.ceo_in_office = 1
         self.ceo_pressure = 0.0
         # burn and revenue histories start as if week 0 had repeated before it
-        self.burn_history = [p.compute.weekly_cost + self._payroll() - self.revenue_rate] * 4
+        self.burn_history = [self.compute_week0 + self._payroll() - self.revenue_rate] * 4
         self.revenue_history = [self.revenue_rate] * 14
         self._update_derived()
 
@@ -158,7 +161,7 @@ class StartupModel(mesa.Model):
                     self.investor_list[inv].step()
             self.board_vote()
             self.contagion.deliver(self.week)
-            self._perceive()   # departures and ceo changes this week shift the staff's view
+            self._perceive()   # the CEO's answers and a new CEO this week shift what staff see
             self.agents_by_type[Executive].shuffle_do("step") if self.executives else None
             self.agents_by_type[Researcher].shuffle_do("step") if self.researchers else None
             self.turnover_staff()
@@ -193,7 +196,7 @@ class StartupModel(mesa.Model):
         self.revenue = self.revenue_rate
         led.receive_revenue(self.revenue)
 
-        self.compute_cost = led.accrue_compute(p.compute.weekly_cost * self.compute_scale)
+        self.compute_cost = led.accrue_compute(self.compute_week0 * self.compute_scale)
         self.other_cost = self._payroll()
         billed = led.issue_bills() if is_month_start(self.start, self.week) else []
 
@@ -211,7 +214,6 @@ class StartupModel(mesa.Model):
         for s in billed:
             shortfall = min(s.last_bill, s.owed)
             if shortfall > 1.0:
-                self.news.unpaid_bills += 1
                 kind = "bill_unpaid" if shortfall >= s.last_bill - 1.0 else "bill_underpaid"
                 self.record(kind, None, f"{s.name} bill ${s.last_bill / 1e6:.1f}M, "
                             f"${shortfall / 1e6:.1f}M unpaid; owed ${s.owed / 1e6:.1f}M",
@@ -256,9 +258,9 @@ class StartupModel(mesa.Model):
         self.cash_comfort = min(1.0, self.runway_weeks / self.p.trust.runway_comfort_weeks)
         self.payables_pressure = min(1.0, self.payables / max(1.0, 13 * self.weekly_burn))
         # delivery capacity relative to week 0
-        compute_used = (self.compute_cost or self.p.compute.weekly_cost) / max(1.0, self.p.compute.weekly_cost)
-        compute_factor = (max(compute_used, 0.0) * (1 - self.p.compute.free_share)
-                          / (1 - self.p.compute.free_share)) ** self.p.compute.output_elasticity
+        # Output follows the compute the company uses, relative to week 0 (the free share
+        # is the same fraction of every bill, so the ratio of bills is the ratio of own use).
+        compute_factor = (self.compute_cost / self.compute_week0) ** self.p.compute.output_elasticity
         research = self._research_weight() / self.initial_research_weight
         execs = len(self.executives) / max(1, self.initial_execs)
         staff = self.staff / self.initial_staff
@@ -273,10 +275,12 @@ class StartupModel(mesa.Model):
         self.board_investor_seats = sum(1 for i in self.investor_list if i.seat == "board")
         # Pressure counts what went wrong under the current CEO.
         base = self.ceo_start_counts
-        self.exec_departed_fraction = (self.execs_left - base[0]) / max(1, self.initial_execs)
+        self.exec_departed_fraction = min(1.0, (self.execs_left - base[0])
+                                          / max(1, self.initial_execs))
         self.core_departed_fraction = ((self.core_left - base[1])
                                        / max(1, self.p.workforce.core_researchers))
-        self.board_exit_fraction = (self.seats_given_up - base[2]) / max(1, self.initial_seated)
+        self.board_exit_fraction = min(1.0, (self.seats_given_up - base[2])
+                                       / max(1, self.initial_seated))
         self.ceo_pressure = self.ceo.pressure
         self.date = week_date(self.start, self.week).isoformat()
 
@@ -337,7 +341,10 @@ class StartupModel(mesa.Model):
             - t.departure * (n.senior_departures + n.board_exits) + t.traction * self._traction())
 
     def _traction(self) -> float:
-        """Traction in [-1, 1] from the burn multiple (net burn / net new ARR) over 13 weeks."""
+        """Traction in [-1, 1] from the annualised burn over the ARR added in the last 13 weeks.
+
+        (This is four times the quarterly burn multiple; 2 on this scale = 0.5 quarterly.)
+        """
         new_arr = 52.0 * (self.revenue_history[-1] - self.revenue_history[0])
         burn = 4.0 * 13.0 * self.weekly_burn
         if burn <= 0.0:
@@ -419,9 +426,10 @@ class StartupModel(mesa.Model):
         self.record("company_sold", ceo, f"acquired at ${price / 1e9:.2f}B")
 
     # ================================================================== people
-    def _draw_threshold(self) -> float:
+    def _draw_threshold(self, mean: float | None = None) -> float:
         wf = self.p.workforce
-        return min(0.95, max(0.02, float(self.rng.normal(wf.threshold_mean, wf.threshold_sd))))
+        mean = wf.threshold_mean if mean is None else mean
+        return min(0.95, max(0.02, float(self.rng.normal(mean, wf.threshold_sd))))
 
     def _draw_ethics(self) -> float:
         return 0.3 * float(self.rng.random())
@@ -430,7 +438,7 @@ class StartupModel(mesa.Model):
         wf = self.p.workforce
         trust = self.p.trust.new_ceo_trust if successor else wf.initial_trust_exec
         ex = Executive(self, e.title, e.function, e.ethics, trust, self._draw_threshold())
-        ex.params, ex.original = e, not successor
+        ex.params = e
         return ex
 
     def _remove_employee(self, person: Employee) -> None:

@@ -10,7 +10,7 @@ KINDS = (
     "round_started", "round_closed", "round_failed", "offer_rejected", "bridge_closed",
     "follow_on_joined", "follow_on_refused",
     "audit_demanded", "audit_accepted", "audit_refused",
-    "sale_urged", "sale_search", "sale_failed", "company_sold",
+    "sale_urged", "sale_search", "sale_refused", "sale_failed", "company_sold",
     "resignation_demanded", "exit_package_offered", "exit_package_refused",
     "board_exit", "observer_exit",
     "departure", "hire", "layoff", "asset_sale", "compute_cut",

@@ -35,14 +35,6 @@ class SupplierAccount:
         return self.credit_months * self.peak_bill
 
 
-@dataclass(slots=True)
-class BillOutcome:
-    """A monthly bill and how much of it was paid (for events)."""
-    supplier: str
-    amount: float
-    shortfall: float
-
-
 class Ledger:
     """Cash and its flows. All amounts in USD."""
 

@@ -13,7 +13,7 @@ SUMMARY_KEYS = (
     "other_cost_2023", "revenue_2023", "exec_departures_by_62",
 )
 EVENT_COLUMNS = ("week", "date", "event", "agent", "role", "detail")
-YEAR_2023 = (11, 62)   # weeks 11-62 are calendar 2023 in the baseline (case file)
+YEAR = 2023   # the case's cost and revenue facts are for calendar 2023 (weeks 11-62 in the baseline)
 
 
 def weekly_columns(model) -> dict[str, list]:
@@ -40,10 +40,11 @@ def summary(model, scenario: str, seed: int | None) -> dict:
     ev = model.events.events
     cols = model.datacollector.model_vars
     weeks = cols["week"]
-    lo, hi = YEAR_2023
+    in_year = [week_date(model.start, w).year == YEAR for w in weeks]
+    hi = max((w for w, y in zip(weeks, in_year) if y), default=-1)
 
     def total(col):
-        return float(sum(v for w, v in zip(weeks, cols[col]) if lo <= w <= hi))
+        return float(sum(v for y, v in zip(in_year, cols[col]) if y))
 
     first_unpaid = min((w for w in (_first(ev, "bill_underpaid"), _first(ev, "bill_unpaid"))
                         if w is not None), default=None)

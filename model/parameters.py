@@ -63,10 +63,12 @@ class Finance:
 
 @dataclass
 class Compute:
-    weekly_cost: float = spec("USD/week", "compute bill per week at week 0", lo=0)
+    weekly_cost: float = spec("USD/week", "compute the company itself uses per week at week 0 "
+                              "(the bill is this / (1 - free_share))", lo=0)
     max_growth: float = spec("1/week", "weekly growth of compute spend when spending "
                              "aggressiveness is 1 (scaled by ceo.spending)", lo=0, hi=0.2)
-    free_share: float = frac("share of compute given free to outside projects (no output)")
+    free_share: float = spec("fraction", "share of the compute bill given free to outside "
+                             "projects (costs money, adds no output)", lo=0, hi=0.9)
     cut_fraction: float = frac("share of compute spend removed by one compute cut")
     output_elasticity: float = spec("1", "how strongly research output follows compute "
                                     "(relative to week 0)", lo=0, hi=2)
@@ -124,13 +126,16 @@ class Workforce:
                                    unit="1/week")
     base_turnover: float = frac("weekly chance of leaving for unrelated reasons", unit="1/week")
     ties: int = spec("ties", "colleague ties per person", lo=0, hi=50)
-    contagion_shock: float = spec("trust", "trust lost when a tied colleague leaves", lo=0, hi=1)
-    contagion_lag_min: int = spec("weeks", "shortest delay before a departure is felt", lo=0, hi=26)
+    contagion_shock: float = spec("evidence", "bad evidence felt when a tied colleague leaves",
+                                  lo=0, hi=2)
+    contagion_lag_min: int = spec("weeks", "shortest delay before a departure is felt", lo=1, hi=26)
     contagion_lag_max: int = spec("weeks", "longest delay before a departure is felt", lo=0, hi=26)
     exec_replacement_prob: float = frac("chance a departed executive is replaced")
     replacement_weeks: int = spec("weeks", "time to hire a replacement executive", lo=1, hi=52)
-    staff_exposure: float = frac("how strongly the rest of the staff feel what executives and "
-                                 "researchers feel (their trust moves this much as fast)")
+    staff_exposure: float = frac("how strongly the rest of the staff feel what researchers feel "
+                                 "(their evidence is the researchers' times this)")
+    core_threshold_mean: float = frac("mean departure threshold of the core researchers",
+                                      unit="trust")
     hiring_per_week: float = spec("people/week", "staff hired per week at full spending "
                                   "aggressiveness while runway is long", lo=0, hi=50)
     layoff_fraction: float = frac("share of staff and non-core researchers cut in one layoff")
@@ -164,7 +169,8 @@ class Trust:
                                   lo=0, hi=2)
     traction: float = spec("evidence/week", "investors' evidence per unit of annualised revenue "
                            "growth minus burn pressure", lo=0, hi=2)
-    new_ceo_trust: float = frac("everyone's trust in a new (interim) CEO on arrival", unit="trust")
+    new_ceo_trust: float = frac("trust in the CEO of newcomers: everyone when an interim CEO "
+                                "arrives, successor executives, new investors", unit="trust")
 
 
 @dataclass
@@ -187,7 +193,8 @@ class Fundraising:
                               unit="1/week")
     bridge_runway_weeks: float = spec("weeks", "runway below which a bridge is sought", lo=0, hi=260)
     max_bridges: int = spec("count", "most bridges the company can raise", lo=0, hi=10)
-    follow_on_trust: float = frac("existing investor's trust needed to join a round", unit="trust")
+    follow_on_trust: float = frac("existing investor's trust needed to join a round (a signal "
+                                  "logged as an event; the lead sets the amount)", unit="trust")
 
 
 @dataclass
@@ -238,7 +245,8 @@ class Governance:
                                      lo=0, hi=5)
     pressure_calls: float = spec("pressure", "pressure when every investor calls for resignation",
                                  lo=0, hi=5)
-    pressure_departures: float = spec("pressure", "pressure when every original executive has left",
+    pressure_departures: float = spec("pressure", "pressure when as many executives have left "
+                                      "under this CEO as there were at week 0",
                                       lo=0, hi=5)
     pressure_core: float = spec("pressure", "pressure when the whole core team has left", lo=0, hi=5)
     pressure_payables: float = spec("pressure", "pressure at payables of a quarter's burn", lo=0, hi=5)
@@ -259,6 +267,8 @@ class Policy:
     audit_transparency_gain: float = frac("transparency gained by accepting an audit")
     sale_search_weeks: int = spec("weeks", "length of an acquisition search", lo=1, hi=52)
     buyer_rate: float = frac("weekly chance of serious buyer talks during a search", unit="1/week")
+    buyer_discount: float = frac("buyer's price relative to investors' fair valuation "
+                                 "(a distressed sale)", unit="x")
 
 
 @dataclass

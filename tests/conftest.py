@@ -1,0 +1,97 @@
+"""Shared fixtures and helpers for the test suite.
+
+Conventions
+-----------
+* Scenarios are loaded fresh for every test (``Parameters`` objects are mutable).
+* Seeds are fixed and come from :func:`experiments.seeds.run_seeds` with a root seed.
+* ``batch`` runs a scenario over many seeds once per session and caches the finished models;
+  tests must only read those models, never step or change them.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:           # the package is used from the checkout, not installed
+    sys.path.insert(0, str(ROOT))
+
+from experiments.seeds import run_seeds  # noqa: E402
+from model import StartupModel, load  # noqa: E402
+
+ROOT_SEED = 123
+BASELINE = "stability-ai"
+
+
+# --------------------------------------------------------------------------- plain helpers
+
+def make_params(name: str = BASELINE, *sets: str):
+    """Validated parameters of scenario ``name`` with ``path=value`` overrides."""
+    return load(name, list(sets)).params
+
+
+def seeds(n: int, root: int = ROOT_SEED) -> list[int]:
+    return run_seeds(root, n)
+
+
+def simulate(params, seed: int) -> StartupModel:
+    """One finished run."""
+    return StartupModel(params, seed=seed).run()
+
+
+def events(model, kind: str | tuple[str, ...], role: str | None = None) -> list:
+    kinds = (kind,) if isinstance(kind, str) else kind
+    return [e for e in model.events if e.event in kinds and (role is None or e.role == role)]
+
+
+def column(model, name: str) -> list:
+    return list(model.datacollector.model_vars[name])
+
+
+def founder_events(model, kind: str) -> list:
+    """Events of ``kind`` acted by the founder-CEO."""
+    return events(model, kind, role="founder-CEO")
+
+
+@functools.lru_cache(maxsize=None)
+def _batch(name: str, sets: tuple[str, ...], n: int, root: int) -> tuple[StartupModel, ...]:
+    params = make_params(name, *sets)
+    return tuple(StartupModel(params, seed=s).run() for s in run_seeds(root, n))
+
+
+def batch(name: str = BASELINE, sets: tuple[str, ...] | list[str] = (), n: int = 30,
+          root: int = ROOT_SEED) -> tuple[StartupModel, ...]:
+    """Finished runs of ``name`` (with overrides) over ``n`` seeds; cached for the session."""
+    return _batch(name, tuple(sets), n, root)
+
+
+def km_median_exit(models) -> float | None:
+    """Kaplan-Meier median week of the founder's exit (censored at the last week run)."""
+    from experiments.statistics import km_quantiles
+    times = [m.ceo_exit_week if m.ceo_exit_week is not None else m.week - 1 for m in models]
+    return km_quantiles(times, [m.ceo_exit_week is not None for m in models]).median
+
+
+# --------------------------------------------------------------------------- fixtures
+
+@pytest.fixture
+def baseline():
+    """The reference scenario, freshly loaded."""
+    return load(BASELINE)
+
+
+@pytest.fixture
+def params_with():
+    """``params_with("ceo.listening=0.8", ..., scenario="stability-ai")`` -> Parameters."""
+    def build(*sets: str, scenario: str = BASELINE):
+        return make_params(scenario, *sets)
+    return build
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT

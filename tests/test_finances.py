@@ -1,0 +1,221 @@
+"""Finances: the accounting identity, supplier bills, payables, insolvency and payroll."""
+
+import pytest
+
+from conftest import batch, column, events, make_params, seeds, simulate
+from model import StartupModel
+from model.calendar import is_month_start
+from model.finances import Ledger
+from model.parameters import Supplier
+
+SUPPLIERS = ("aws", "gcp", "coreweave")
+
+
+# --------------------------------------------------------------------------- whole runs
+
+@pytest.mark.parametrize("scenario", ["stability-ai", "disciplined-founder"])
+def test_accounting_identity_holds_every_week(scenario):
+    p = make_params(scenario)
+    checked = 0
+    for seed in seeds(5):
+        m = StartupModel(p, seed=seed)
+        assert m.ledger.identity_gap() == 0.0
+        while m.running:
+            m.step()
+            led = m.ledger
+            scale = led.start_cash + led.raised + led.revenue + led.asset_sales + led.paid
+            assert abs(led.identity_gap()) <= 1e-9 * scale, (seed, m.week, led.identity_gap())
+            # what the weekly table records is the ledger's cash and raised money
+            assert column(m, "cash")[-1] == led.cash
+            assert column(m, "raised")[-1] == led.raised
+            assert column(m, "payables")[-1] == pytest.approx(led.payables)
+            assert led.payables >= 0.0
+            assert all(s.owed >= 0.0 and s.accrued >= 0.0 for s in led.suppliers)
+            checked += 1
+        assert len(column(m, "cash")) == m.week
+    assert checked > 300
+
+
+def test_payables_never_negative_and_cash_covers_payroll_while_running():
+    for m in batch(n=30):
+        assert min(column(m, "payables")) >= 0.0
+        if m.insolvent_week is None:
+            # payroll is paid first and in full: cash never goes below zero
+            assert min(column(m, "cash")) >= 0.0
+
+
+def test_bills_are_issued_at_month_starts_only():
+    p = make_params()
+    m = StartupModel(p, seed=seeds(1)[0])
+    month_starts = 0
+    while m.running and m.week < 60:
+        m.step()
+        week = m.week - 1
+        billed_now = all(s.accrued == 0.0 for s in m.ledger.suppliers if not s.cut_off)
+        assert billed_now == is_month_start(p.start, week), week
+        month_starts += billed_now
+    assert m.week == 60
+    assert 12 <= month_starts <= 15
+
+
+def test_payroll_follows_headcount_every_week(baseline):
+    wf, opex = baseline.params.workforce, baseline.params.finance.opex_weekly
+
+    def payroll(execs, researchers, staff):
+        return (execs * wf.exec_weekly_cost + researchers * wf.researcher_weekly_cost
+                + staff * wf.staff_weekly_cost + opex)
+
+    for m in batch(n=10):
+        other = column(m, "other_cost")
+        heads = list(zip(column(m, "executives"), column(m, "researchers"), column(m, "staff")))
+        assert other[0] == pytest.approx(payroll(len(baseline.params.executives), wf.researchers,
+                                                 wf.staff))
+        for w in range(1, len(other)):
+            # payroll of week w is paid for the people employed at the end of week w-1
+            assert other[w] == pytest.approx(payroll(*heads[w - 1])), w
+
+
+def test_payroll_falls_after_a_layoff_and_departures():
+    p = make_params()
+    m = StartupModel(p, seed=seeds(1)[0])
+    for _ in range(3):
+        m.step()
+    before = column(m, "other_cost")[-1]
+    m.layoff(m.ceo)
+    for ex in list(m.executives)[:3]:
+        m.employee_leaves(ex, "test")
+    m.step()
+    after = column(m, "other_cost")[-1]
+    wf = p.workforce
+    assert after < before - 3 * wf.exec_weekly_cost
+
+
+def test_low_start_cash_leaves_bills_unpaid_much_earlier():
+    low = batch(sets=("finance.start_cash=20e6",), n=20)
+    base = batch(n=20)
+
+    def first_unpaid(m):
+        hits = events(m, ("bill_underpaid", "bill_unpaid"))
+        return hits[0].week if hits else m.week
+
+    lows = [first_unpaid(m) for m in low]
+    bases = [first_unpaid(m) for m in base]
+    assert all(events(m, ("bill_underpaid", "bill_unpaid")) for m in low)
+    assert all(a < b for a, b in zip(lows, bases)), (lows, bases)
+    assert sorted(lows)[10] + 15 <= sorted(bases)[10]
+    # the first unpaid bill is always a month-start bill
+    start = make_params().start
+    assert all(is_month_start(start, w) for w in lows)
+
+
+def test_unpaid_bill_events_report_a_real_shortfall():
+    for m in batch(n=10):
+        for e in events(m, ("bill_underpaid", "bill_unpaid")):
+            assert e.role == "supplier"
+            assert is_month_start(m.start, e.week)
+
+
+# --------------------------------------------------------------------------- insolvency
+
+def test_insolvency_when_payroll_cannot_be_paid():
+    p = make_params("stability-ai", "finance.start_cash=1e6")
+    for seed in seeds(5):
+        m = simulate(p, seed)
+        assert m.running is False
+        assert m.insolvent_week is not None and m.insolvent_week < 5
+        assert m.events.count("insolvency") == 1
+        assert m.events.events[-1].event == "insolvency"
+        assert m.events.first("insolvency") == m.insolvent_week
+        assert len(column(m, "week")) == m.insolvent_week + 1 < p.run.weeks
+        m.run()                                          # a stopped run stays stopped
+        assert len(column(m, "week")) == m.insolvent_week + 1
+
+
+def test_insolvency_when_suppliers_without_credit_demand_the_first_bill():
+    sets = ["finance.start_cash=8e6", "fundraising.max_bridges=0", "fundraising.offer_rate=0"]
+    no_credit = make_params("stability-ai", *sets,
+                            *[f"suppliers.{s}.credit_months=0" for s in SUPPLIERS])
+    credit = make_params("stability-ai", *sets)
+    first_bill = next(w for w in range(1, 10) if is_month_start(no_credit.start, w))
+    for seed in seeds(5):
+        m = simulate(no_credit, seed)
+        assert m.insolvent_week == first_bill
+        assert m.events.events[-1].event == "insolvency"
+        assert simulate(credit, seed).insolvent_week != first_bill
+
+
+# --------------------------------------------------------------------------- the ledger
+
+def ledger(cash=100.0, credit_months=(1.0, 1.0)):
+    sup = [Supplier("A", 0.75, 4, credit_months[0], 0.0), Supplier("B", 0.25, 4, credit_months[1], 0.0)]
+    return Ledger(cash, sup)
+
+
+def test_ledger_accrues_compute_by_share_and_bills_monthly():
+    led = ledger()
+    assert led.accrue_compute(40.0) == pytest.approx(40.0)
+    led.accrue_compute(40.0)
+    a, b = led.suppliers
+    assert (a.accrued, b.accrued) == pytest.approx((60.0, 20.0))
+    assert led.payables == 0.0
+    billed = led.issue_bills()
+    assert billed == [a, b]
+    assert (a.owed, b.owed, a.accrued, b.accrued) == pytest.approx((60.0, 20.0, 0.0, 0.0))
+    assert (a.last_bill, a.peak_bill) == pytest.approx((60.0, 60.0))
+    assert led.issue_bills() == []              # nothing accrued since: nothing billed
+    assert led.payables == pytest.approx(80.0)
+
+
+def test_ledger_cut_off_supplier_delivers_and_bills_nothing():
+    led = ledger()
+    led.suppliers[0].cut_off = True
+    assert led.accrue_compute(40.0) == pytest.approx(10.0)
+    assert led.suppliers[0].accrued == 0.0
+    assert led.suppliers[1].accrued == pytest.approx(10.0)
+
+
+def test_pay_suppliers_pays_pro_rata_only_above_the_reserve():
+    led = ledger(cash=100.0)
+    led.accrue_compute(80.0)
+    led.issue_bills()                           # owed: A 60, B 20
+    assert led.pay_suppliers(reserve=100.0) == 0.0
+    assert led.pay_suppliers(reserve=150.0) == 0.0
+    assert led.payables == pytest.approx(80.0) and led.cash == 100.0
+    paid = led.pay_suppliers(reserve=60.0)      # 40 available for 80 owed: half of each bill
+    assert paid == pytest.approx(40.0)
+    assert (led.suppliers[0].owed, led.suppliers[1].owed) == pytest.approx((30.0, 10.0))
+    assert led.cash == pytest.approx(60.0)
+    led.receive_revenue(1000.0)
+    assert led.pay_suppliers(reserve=60.0) == pytest.approx(40.0)
+    assert led.payables == 0.0
+    assert led.identity_gap() == pytest.approx(0.0)
+
+
+def test_demanded_is_the_arrears_above_the_credit_limit():
+    led = ledger(cash=50.0, credit_months=(1.0, 0.0))
+    led.accrue_compute(80.0)
+    led.issue_bills()                           # A owes 60 (limit 60), B owes 20 (limit 0)
+    assert led.demanded() == pytest.approx(20.0)
+    led.accrue_compute(80.0)
+    led.issue_bills()                           # A owes 120 (limit 60), B owes 40 (limit 0)
+    assert led.demanded() == pytest.approx(60.0 + 40.0)
+    # paid even from the reserve: the cash may go below any reserve
+    assert led.pay_demanded() == pytest.approx(100.0)
+    assert (led.suppliers[0].owed, led.suppliers[1].owed) == pytest.approx((60.0, 0.0))
+    assert led.demanded() == 0.0
+    assert led.cash == pytest.approx(-50.0)
+    assert led.identity_gap() == pytest.approx(0.0)
+
+
+def test_ledger_identity_through_every_flow():
+    led = ledger(cash=1000.0)
+    led.raise_money(500.0)
+    led.receive_revenue(30.0)
+    led.sell_asset(70.0)
+    led.pay(200.0)
+    led.accrue_compute(900.0)
+    led.issue_bills()
+    led.pay_demanded()
+    led.pay_suppliers(reserve=100.0)
+    assert led.identity_gap() == pytest.approx(0.0, abs=1e-9)
+    assert led.cash == pytest.approx(1000 + 500 + 30 + 70 - led.paid)

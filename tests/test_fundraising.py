@@ -1,0 +1,176 @@
+"""Fundraising: when rounds start, what the CEO asks, failures, bridges and down rounds."""
+
+import pytest
+
+from conftest import batch, column, events, founder_events, make_params, seeds, simulate
+from model import StartupModel
+
+
+def step_through(model):
+    """Step a model to its end, yielding after every week."""
+    while model.running:
+        model.step()
+        yield model
+
+
+# --------------------------------------------------------------------------- starting a round
+
+def test_first_round_starts_the_week_runway_falls_below_the_threshold(baseline):
+    threshold = baseline.params.fundraising.start_runway_weeks
+    started = 0
+    for m in batch(n=30):
+        first = events(m, "round_started")
+        runway = column(m, "runway_weeks")
+        if not first:
+            assert min(runway) >= threshold
+            continue
+        w = first[0].week
+        assert runway[w] < threshold, (w, runway[w])
+        assert all(r >= threshold for r in runway[:w])
+        started += 1
+    assert started >= 25
+
+
+def test_no_round_without_a_runway_trigger_and_at_once_with_a_high_one():
+    never = make_params("stability-ai", "fundraising.start_runway_weeks=0")
+    always = make_params("stability-ai", "fundraising.start_runway_weeks=260")
+    for seed in seeds(5):
+        assert simulate(never, seed).events.count("round_started") == 0
+        assert simulate(always, seed).events.first("round_started") == 0
+
+
+# --------------------------------------------------------------------------- what is asked
+
+@pytest.mark.parametrize("grandiosity", [0.0, 0.3, 0.75, 1.0])
+def test_first_ask_scales_the_last_post_money_with_grandiosity(grandiosity):
+    p = make_params("stability-ai", f"ceo.grandiosity={grandiosity}")
+    f = p.fundraising
+    expected = f.post_money * (1.0 + (f.valuation_step - 1.0) * grandiosity)
+    for seed in seeds(3):
+        m = simulate(p, seed)
+        assert m.fundraising.first_ask == pytest.approx(expected, rel=1e-12)
+
+
+def test_baseline_founder_first_asks_four_billion(baseline):
+    # the case: a $4B valuation sought after the $1B round (grandiosity 0.75, step 5)
+    assert [m.fundraising.first_ask for m in batch(n=10)] == [pytest.approx(4e9)] * 10
+
+
+def test_after_a_failed_round_the_next_ask_is_cut_by_target_cut(baseline):
+    cut = baseline.params.fundraising.target_cut
+    pairs = 0
+    for seed in seeds(12):
+        m = StartupModel(baseline.params, seed=seed)
+        last_round, failed_before, seen = None, False, 0
+        for _ in step_through(m):
+            rnd = m.fundraising.round
+            if rnd is not None and rnd is not last_round:
+                if failed_before:
+                    assert rnd.valuation == pytest.approx(last_round.valuation * (1 - cut))
+                    assert rnd.size == pytest.approx(last_round.size * (1 - cut))
+                    pairs += 1
+                last_round, failed_before = rnd, False
+            for e in m.events.events[seen:]:
+                if e.event == "round_failed":
+                    failed_before = True
+                elif e.event == "round_closed":
+                    failed_before, last_round = False, None
+            seen = len(m.events)
+    assert pairs >= 10
+
+
+def test_a_failed_round_is_declared_after_round_weeks(baseline):
+    weeks = baseline.params.fundraising.round_weeks
+    n = 0
+    for m in batch(n=20):
+        started = {}
+        for e in m.events:
+            num = e.detail.split(":")[0] if e.detail.startswith("round ") else None
+            if e.event == "round_started":
+                started[num] = e.week
+            elif e.event == "round_failed":
+                assert e.week - started[num] == weeks
+                n += 1
+    assert n >= 20
+
+
+# --------------------------------------------------------------------------- closing
+
+def test_no_offers_no_closed_rounds():
+    p = make_params("stability-ai", "fundraising.offer_rate=0")
+    for seed in seeds(10):
+        m = simulate(p, seed)
+        assert m.events.count("round_closed") == 0
+        assert m.events.count("offer_rejected") == 0
+        assert m.ledger.raised == pytest.approx(m.fundraising.bridges * p.fundraising.bridge_size)
+
+
+def test_no_bridge_when_max_bridges_is_zero():
+    p = make_params("stability-ai", "fundraising.max_bridges=0")
+    for seed in seeds(10):
+        m = simulate(p, seed)
+        assert m.events.count("bridge_closed") == 0
+        assert m.bridge_raised == 0.0
+    # control: the baseline raises its bridge in most runs
+    assert sum(m.events.count("bridge_closed") == 1 for m in batch(n=20)) >= 10
+
+
+def test_a_bridge_adds_exactly_its_size_to_the_money_raised():
+    size = 12.5e6
+    p = make_params("stability-ai", f"fundraising.bridge_size={size}", "fundraising.max_bridges=3",
+                    "fundraising.offer_rate=0")
+    bridges = 0
+    for seed in seeds(8):
+        m = StartupModel(p, seed=seed)
+        raised, count = 0.0, 0
+        for _ in step_through(m):
+            if m.fundraising.bridges != count:
+                assert m.fundraising.bridges == count + 1
+                assert m.ledger.raised - raised == pytest.approx(size)
+                bridges += 1
+            else:
+                assert m.ledger.raised == raised
+            raised, count = m.ledger.raised, m.fundraising.bridges
+        assert m.bridge_raised == pytest.approx(size * count)
+        assert count <= 3
+    assert bridges >= 8
+
+
+def test_money_raised_is_bridges_plus_priced_rounds():
+    for m in batch(n=20):
+        assert m.ledger.raised >= m.bridge_raised
+        if m.events.count("round_closed") == 0:
+            assert m.ledger.raised == pytest.approx(m.bridge_raised)
+        else:
+            assert m.ledger.raised > m.bridge_raised
+
+
+def test_open_books_and_listening_close_more_rounds_under_the_founder():
+    def closed(runs):
+        return sum(1 for m in runs if founder_events(m, "round_closed"))
+    disciplined = closed(batch("disciplined-founder", n=40))
+    base = closed(batch(n=40))
+    assert disciplined >= base + 8, (disciplined, base)
+    assert disciplined >= 20
+
+
+def test_down_rounds_are_labelled_exactly_when_the_price_falls():
+    p = make_params("stability-ai", "ceo.listening=1", "ceo.transparency=1",
+                    "fundraising.revenue_multiple=20")
+    runs_with_down, closes = 0, 0
+    for seed in seeds(20):
+        m = StartupModel(p, seed=seed)
+        last = m.fundraising.last_post_money
+        n_events, down_here = 0, False
+        for _ in step_through(m):
+            new = [e for e in m.events.events[n_events:] if e.event == "round_closed"]
+            n_events = len(m.events)
+            for e in new:
+                closes += 1
+                now = m.fundraising.last_post_money
+                assert ("down round" in e.detail) == (now < last), (e.detail, now, last)
+                down_here |= now < last
+                last = now
+        runs_with_down += down_here
+    assert closes >= 10
+    assert runs_with_down >= 5

@@ -1,0 +1,153 @@
+"""Investors: escalation as trust falls, leaving the board, learning about unpaid bills."""
+
+import pytest
+
+from conftest import batch, column, events, make_params, seeds
+from model import StartupModel
+
+SEATED_ROLES = ("board director", "board observer")
+ESCALATION = ("audit_demanded", "sale_urged", "resignation_demanded")
+
+
+def tenures(model):
+    """The event list split at every change of CEO."""
+    out, cur = [], []
+    for e in model.events:
+        cur.append(e)
+        if e.event == "interim_ceo":
+            out.append(cur)
+            cur = []
+    return out + [cur]
+
+
+@pytest.mark.parametrize("scenario", ["stability-ai", "board-control"])
+def test_seated_investors_escalate_in_order(scenario):
+    """Within one CEO's tenure a seated investor asks for an audit before it urges a sale,
+    and urges a sale before it calls for resignation."""
+    checked = 0
+    for m in batch(scenario, n=30):
+        for tenure in tenures(m):
+            order: dict[str, list[str]] = {}
+            for e in tenure:
+                if e.event in ESCALATION and e.role in SEATED_ROLES:
+                    order.setdefault(e.agent, []).append(e.event)
+            for agent, seq in order.items():
+                assert len(seq) == len(set(seq)), (agent, seq)       # each demand once
+                assert seq == list(ESCALATION[:len(seq)]), (agent, seq)
+                checked += len(seq) == 3
+    assert checked >= 20
+
+
+def test_escalation_thresholds_are_ordered(baseline):
+    a = baseline.params.investor_actions
+    assert a.audit_below > a.sale_below > a.resign_below > a.package_below > a.leave_below
+
+
+def test_demands_are_made_only_below_the_thresholds():
+    p = make_params()
+    a = p.investor_actions
+    limits = {"audit_demanded": a.audit_below, "sale_urged": a.sale_below,
+              "resignation_demanded": a.resign_below, "exit_package_offered": a.package_below}
+    m = StartupModel(p, seed=seeds(1)[0])
+    seen = 0
+    while m.running:
+        m.step()
+        for e in m.events.events[seen:]:
+            if e.event in limits:
+                inv = next(i for i in m.investor_list if i.name == e.agent)
+                if m.ceo.founder:          # trust is reset when a new CEO arrives
+                    assert inv.trust < limits[e.event], (e, inv.trust)
+        seen = len(m.events)
+
+
+def test_board_exits_take_seats_off_the_board():
+    """board_investor_seats changes only by board exits (down) and new round leads (up);
+    observers leaving do not change it but give up their seat."""
+    exits = observer_exits = 0
+    for m in batch(n=40) + batch("board-control", n=20):
+        seats = column(m, "board_investor_seats")
+        assert seats[0] == sum(1 for i in m.p.investors.values() if i.seat == "board")
+        for w in range(1, len(seats)):
+            down = sum(1 for e in m.events if e.week == w and e.event == "board_exit")
+            up = sum(1 for e in m.events if e.week == w and e.event == "round_closed")
+            assert seats[w] - seats[w - 1] == up - down, w
+            exits += down
+        observer_exits += m.events.count("observer_exit")
+        gone = {e.agent for e in events(m, ("board_exit", "observer_exit"))}
+        assert all(i.seat == "none" for i in m.investor_list if i.name in gone)
+        assert m.seats_given_up == len(events(m, ("board_exit", "observer_exit")))
+    assert exits >= 10 and observer_exits >= 5
+
+
+def test_an_investor_who_left_makes_no_more_board_demands():
+    for m in batch(n=40):
+        for tenure in tenures(m):
+            left = {}
+            for e in tenure:
+                if e.event in ("board_exit", "observer_exit"):
+                    left[e.agent] = True
+                elif e.event in ("audit_demanded", "sale_urged") and e.agent in left:
+                    pytest.fail(f"{e.agent} demanded {e.event} after leaving its seat")
+
+
+def test_seated_investors_learn_of_unpaid_bills_at_once_with_open_books():
+    """With full transparency a seated investor knows of unpaid bills the first week there are
+    any; with no leaks an investor without a seat never learns of them."""
+    p = make_params("stability-ai", "ceo.transparency=1", "investor_actions.leak_rate=0",
+                    "investors.oshaughnessy.seat=none")
+    weeks_with_payables = 0
+    for seed in seeds(6):
+        m = StartupModel(p, seed=seed)
+        ever_seated = set()
+        while m.running:
+            m.step()
+            if not m.running or not m.ceo.founder:
+                break
+            ever_seated |= {id(i) for i in m.investor_list if i.seated}
+            if m.payables > 0:
+                weeks_with_payables += 1
+                for inv in m.investor_list:
+                    if inv.seated:
+                        assert inv.knows_unpaid, (m.week, inv.name)
+                    elif id(inv) not in ever_seated:
+                        assert not inv.knows_unpaid, (m.week, inv.name)
+            else:
+                assert not any(i.knows_unpaid for i in m.investor_list)
+    assert weeks_with_payables >= 50
+
+
+def _weeks_to_learn(sets, n=15):
+    """Weeks from the first unpaid bills to the week each original investor knows of them."""
+    p = make_params("stability-ai", *sets)
+    delays = {"seated": [], "unseated": []}
+    for seed in seeds(n):
+        m = StartupModel(p, seed=seed)
+        first = None
+        learned = {}
+        while m.running and m.ceo.founder:
+            m.step()
+            if m.payables > 0 and first is None:
+                first = m.week
+            if first is not None:
+                for inv in m.investor_list[:3]:
+                    if inv.knows_unpaid and inv.name not in learned:
+                        learned[inv.name] = m.week - first
+                if m.payables == 0:
+                    break
+        if first is None:
+            continue
+        for inv in m.investor_list[:3]:
+            key = "seated" if p.investors[_key(p, inv.name)].seat != "none" else "unseated"
+            delays[key].append(learned.get(inv.name, m.week - first + 1))
+    return delays
+
+
+def _key(p, name):
+    return next(k for k, v in p.investors.items() if v.name == name)
+
+
+def test_board_seats_learn_of_unpaid_bills_faster_than_outsiders():
+    d = _weeks_to_learn(["investors.oshaughnessy.seat=none", "ceo.transparency=0.5"])
+    assert len(d["seated"]) >= 20 and len(d["unseated"]) >= 10
+    mean = {k: sum(v) / len(v) for k, v in d.items()}
+    assert mean["seated"] + 3 < mean["unseated"], mean
