@@ -88,8 +88,10 @@ def _exit_kind(runs):
 
 def _in_office(runs):
     share = float(np.mean([r["ceo_exit_week"] is None and r["weeks_run"] >= 104 for r in runs]))
-    return share < 0.2, f"CEO in office at week 104 in {share:.0%} of runs (need < 20%)", \
-        None, None, None
+    ended = float(np.mean([r["ceo_exit_week"] is None and r["weeks_run"] < 104 for r in runs]))
+    return share < 0.2, (f"CEO in office at week 104 in {share:.0%} of runs (need < 20%); "
+                         f"another {ended:.0%} ended earlier (insolvent or sold) with the founder "
+                         f"in office"), None, None, None
 
 
 def _insolvency(runs):

@@ -144,6 +144,8 @@ class StartupModel(mesa.Model):
         self.revenue_history = [self.revenue_rate] * 14
         self._update_derived()
 
+        self.employee_constants = (p.trust.ethics * p.company.copyright_stance, p.trust.gain_rate,
+                                   p.trust.asymmetry, wf.departure_hazard, wf.base_turnover)
         self.datacollector = DataCollector(model_reporters=WEEKLY_COLUMNS)
 
     # ================================================================== schedule

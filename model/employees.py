@@ -23,7 +23,7 @@ class Employee(mesa.Agent):
         self.core = core
         self.ties: list[Employee] = []
         self.present = True
-        self.felt = 0.0          # contagion shocks delivered this week (trust units)
+        self.felt = 0.0          # contagion shocks delivered this week (evidence units)
         self.felt_recent = 0.0   # decaying memory of colleagues leaving, to explain departures
 
     @property
@@ -36,18 +36,17 @@ class Employee(mesa.Agent):
 
     def step(self) -> None:
         m = self.model
-        shared = m.evidence[self.group]
-        ethics = m.p.trust.ethics * self.ethics * m.p.company.copyright_stance
-        evidence = shared - ethics - self.felt
-        self.felt_recent = 0.8 * self.felt_recent + self.felt
+        k = m.employee_constants   # (ethics scale, gain, asymmetry, hazard, turnover), per run
+        ethics = k[0] * self.ethics
+        felt = self.felt
+        self.felt_recent = 0.8 * self.felt_recent + felt
         self.felt = 0.0
-        self.trust = trustlib.update(self.trust, evidence, m.p.trust.gain_rate, m.p.trust.asymmetry)
-        wf = m.p.workforce
+        self.trust = trustlib.update(self.trust, m.evidence[self.group] - ethics - felt, k[1], k[2])
         r = m.rng.random()
         if self.trust < self.threshold:
-            if r < wf.departure_hazard:
+            if r < k[3]:
                 m.employee_leaves(self, self.reason(ethics))
-        elif r < wf.base_turnover:
+        elif r < k[4]:
             m.employee_leaves(self, "left for another job (normal turnover)")
 
     def reason(self, ethics: float) -> str:

@@ -1,7 +1,7 @@
 """Colleague ties and departure contagion.
 
 Each employee has ties to a few colleagues, mostly in their own group (homophily). When
-someone leaves, every tied colleague still there feels a trust shock after a lag of a few
+someone leaves, every tied colleague still there feels bad evidence after a lag of a few
 weeks (the time it takes to hear why they left and to be asked to follow).
 """
 
