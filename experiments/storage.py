@@ -27,6 +27,9 @@ def write_run(model, scenario: str, seed: int, out: Path) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     result = summary(model, scenario, seed)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)   # mkdtemp makes it private; outputs get the usual mode
     try:
         cols = weekly_columns(model)
         names = list(WEEKLY_COLUMNS)

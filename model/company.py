@@ -262,7 +262,8 @@ class StartupModel(mesa.Model):
         # delivery capacity relative to week 0
         # Output follows the compute the company uses, relative to week 0 (the free share
         # is the same fraction of every bill, so the ratio of bills is the ratio of own use).
-        compute_factor = (self.compute_cost / self.compute_week0) ** self.p.compute.output_elasticity
+        compute_factor = ((self.compute_cost / self.compute_week0) ** self.p.compute.output_elasticity
+                          if self.compute_week0 > 0 else 1.0)   # no compute at all: not a factor
         research = self._research_weight() / self.initial_research_weight
         execs = len(self.executives) / max(1, self.initial_execs)
         staff = self.staff / self.initial_staff

@@ -76,6 +76,8 @@ class Fundraising:
         if model.rng.random() >= chance:
             return False
         offer = self.fair_valuation(model) * float(model.rng.lognormal(0.0, 0.3))
+        if offer <= 0.0:        # nothing to sell yet (no revenue): no offer
+            return False
         desperation = max(0.0, 1.0 - model.runway_weeks / 13.0)
         flex = min(0.95, 0.1 + 0.5 * ceo.listening + 0.4 * desperation)
         if offer < rnd.valuation * (1.0 - flex):

@@ -327,6 +327,8 @@ def _coerce(path: str, value: Any, tp: type, meta: dict) -> Any:
         if value != value or value in (float("inf"), float("-inf")):
             raise ParameterError(f"{path}: expected a finite number, got {value!r}")
     elif tp is str:
+        if meta.get("unit") == "ISO date" and isinstance(value, _dt.date):
+            value = value.isoformat()      # an unquoted TOML date
         if not isinstance(value, str):
             raise ParameterError(f"{path}: expected text, got {value!r}")
         choices = meta.get("choices")
@@ -334,9 +336,11 @@ def _coerce(path: str, value: Any, tp: type, meta: dict) -> Any:
             raise ParameterError(f"{path}: {value!r} is not one of {', '.join(choices)}")
         if meta.get("unit") == "ISO date":
             try:
-                _dt.date.fromisoformat(value)
+                day = _dt.date.fromisoformat(value)
             except ValueError:
                 raise ParameterError(f"{path}: {value!r} is not a date like 2022-10-17") from None
+            if day.weekday() != 0:
+                raise ParameterError(f"{path}: {value} is a {day:%A}; weeks start on a Monday")
         return value
     lo, hi = meta.get("lo"), meta.get("hi")
     if lo is not None and value < lo or hi is not None and value > hi:

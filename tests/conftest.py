@@ -90,8 +90,3 @@ def params_with():
     def build(*sets: str, scenario: str = BASELINE):
         return make_params(scenario, *sets)
     return build
-
-
-@pytest.fixture(scope="session")
-def repo_root() -> Path:
-    return ROOT

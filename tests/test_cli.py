@@ -178,17 +178,30 @@ BAD = {
 }
 
 
+@pytest.fixture(scope="module")
+def bad_runs(tmp_path_factory):
+    """Every bad command, run concurrently (each in its own empty directory with --out x)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(case):
+        where = tmp_path_factory.mktemp("bad")
+        out = where / "x"
+        return case, (cli(*BAD[case], "--out", out), where, out)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(pool.map(run, sorted(BAD)))
+
+
 @pytest.mark.parametrize("case", sorted(BAD))
-def test_bad_input_exits_2_with_one_error_line_and_writes_nothing(case, tmp_path):
-    out = tmp_path / "x"
-    r = cli(*BAD[case], "--out", out)
+def test_bad_input_exits_2_with_one_error_line_and_writes_nothing(case, bad_runs):
+    r, where, out = bad_runs[case]
     assert r.returncode == 2, (r.returncode, r.stderr)
     lines = r.stderr.splitlines()
     assert len(lines) == 1, r.stderr
     assert lines[0].startswith("error:")
     assert "Traceback" not in r.stderr + r.stdout
     assert not out.exists()
-    assert list(tmp_path.iterdir()) == []
+    assert list(where.iterdir()) == []
 
 
 def test_a_malformed_scenario_file_on_the_command_line_is_refused(tmp_path):
@@ -234,3 +247,68 @@ def test_a_valid_scenario_text_extends_the_baseline():
     assert sc.params.ceo.listening == 0.6
     assert sc.params.ceo.grandiosity == load("stability-ai").params.ceo.grandiosity
     assert sc.sources["ceo.listening"].startswith("a test")
+
+
+def test_output_directory_has_the_usual_permissions(tmp_path):
+    """The output directory is made like any other (umask applies), not private to the user.
+
+    storage.write_run builds it with tempfile.mkdtemp (mode 0700) and renames it into place,
+    so results/runs/... ends up unreadable to group and others.
+    """
+    import stat
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    out = tmp_path / "run"
+    r = cli("simulate", "--seed", 3, "--weeks", 2, "--quiet", "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == stat.S_IMODE(reference.stat().st_mode)
+
+
+# --------------------------------------------------------------------------- valid extremes
+
+def _leaf_bounds():
+    """(path, value) for every numeric leaf parameter at each end of its declared range."""
+    import dataclasses
+    import typing
+
+    from model import parameters as P
+
+    out = []
+
+    def walk(cls, prefix, sample):
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            tp, value = hints[f.name], getattr(sample, f.name)
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    walk(tp.__args__[1], f"{prefix}{f.name}.{k}.", v)
+            elif dataclasses.is_dataclass(tp):
+                walk(tp, f"{prefix}{f.name}.", value)
+            else:
+                for bound in (f.metadata.get("lo"), f.metadata.get("hi")):
+                    if bound is not None and tp in (int, float):
+                        out.append((f"{prefix}{f.name}", bound))
+
+    walk(P.Parameters, "", load("stability-ai").params)
+    return out
+
+
+def test_every_accepted_value_at_the_ends_of_its_range_runs():
+    """Whatever the validator accepts must run: each numeric parameter at its lower and upper
+    bound (one at a time), one full run each. Values refused by cross-field rules are skipped."""
+    from model import StartupModel
+    bounds = _leaf_bounds()
+    assert len(bounds) > 150
+    crashes, ran = [], 0
+    for path, value in bounds:
+        try:
+            p = load("stability-ai", [f"{path}={value}"]).params
+        except ParameterError:
+            continue                       # e.g. core_researchers above researchers
+        try:
+            StartupModel(p, seed=1).run()
+            ran += 1
+        except Exception as exc:           # noqa: BLE001 - any crash is the finding
+            crashes.append(f"{path}={value}: {type(exc).__name__}: {exc}")
+    assert ran > 200
+    assert not crashes, "\n".join(crashes)

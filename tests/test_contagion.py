@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from conftest import batch, make_params, seeds
-from model import StartupModel
+from model import ParameterError, StartupModel
 from model import trust as trustlib
 from model.network import Contagion, tie_colleagues
 
@@ -65,9 +65,23 @@ def test_model_ties_are_symmetric_including_successors():
         everyone = m.executives + m.researchers
         assert_symmetric(everyone)
         assert any(p.ties for p in everyone)
-    # successors are tied in when they arrive
-    hired = [e for m in batch(n=10) for e in m.executives if not e.original]
-    assert hired and all(e.ties for e in hired)
+    # successors are tied to ``ties`` colleagues when they arrive
+    p = make_params()
+    hired = 0
+    for seed in seeds(4):
+        m = StartupModel(p, seed=seed)
+        seen = {id(e) for e in m.executives}
+        while m.running:
+            m.step()
+            for ex in m.executives:
+                if id(ex) not in seen:
+                    seen.add(id(ex))
+                    others = len(m.executives) + len(m.researchers) - 1
+                    assert len(ex.ties) == min(p.workforce.ties, others)
+                    assert all(ex in q.ties and q.present for q in ex.ties)
+                    hired += 1
+        assert_symmetric(m.executives + m.researchers)
+    assert hired >= 3
 
 
 # --------------------------------------------------------------------------- delivery
@@ -96,8 +110,10 @@ def test_shocks_arrive_after_the_lag_and_only_to_present_colleagues():
     assert all(p.felt == pytest.approx(shock) for p in colleagues[2:])
 
 
-def test_every_scheduled_shock_is_delivered_in_a_model_run():
-    p = make_params("stability-ai", "workforce.contagion_lag_min=2", "workforce.contagion_lag_max=6")
+@pytest.mark.parametrize("lags", [(1, 1), (2, 6)])
+def test_every_scheduled_shock_is_delivered_in_a_model_run(lags):
+    p = make_params("stability-ai", f"workforce.contagion_lag_min={lags[0]}",
+                    f"workforce.contagion_lag_max={lags[1]}")
     weeks = 0
     for seed in seeds(3):
         m = StartupModel(p, seed=seed)
@@ -111,46 +127,38 @@ def test_every_scheduled_shock_is_delivered_in_a_model_run():
     assert weeks > 150
 
 
-def test_shocks_with_zero_lag_are_delivered_too():
-    """contagion_lag_min = 0 is a valid value ("shortest delay before a departure is felt").
-
-    A departure in week w with lag 0 is scheduled for week w, but the model delivers week w's
-    shocks before employees act (company.py, StartupModel.step), so such shocks are never felt.
-    """
-    p = make_params("stability-ai", "workforce.contagion_lag_min=0", "workforce.contagion_lag_max=2")
-    lost = 0
-    for seed in seeds(3):
-        m = StartupModel(p, seed=seed)
-        m.run()
-        last = m.week - 1            # the final week may have stopped before delivery (sale etc.)
-        lost += sum(len(v) for w, v in m.contagion.pending.items() if w < last)
-    assert lost == 0, f"{lost} contagion shocks were scheduled for past weeks and never delivered"
+def test_a_zero_lag_is_refused():
+    """A departure is felt at the earliest the week after (the week's shocks are delivered
+    before anyone acts), so a lag of 0 would silently lose the shock: it is out of range."""
+    with pytest.raises(ParameterError, match="contagion_lag_min"):
+        make_params("stability-ai", "workforce.contagion_lag_min=0")
+    with pytest.raises(ParameterError, match="contagion_lag_min"):
+        make_params("stability-ai", "workforce.contagion_lag_min=5", "workforce.contagion_lag_max=3")
 
 
-def test_a_delivered_shock_costs_the_colleague_contagion_shock_in_trust():
-    """workforce.contagion_shock is documented as the trust (unit "trust") a colleague loses.
-
-    The model adds it to the week's evidence instead (employees.py, Employee.step), where it
-    is scaled by gain_rate x asymmetry x trust, so the trust lost is ~60x smaller.
-    """
-    shock = 0.2
+@pytest.mark.parametrize("shock", [0.0, 0.2, 1.5])
+def test_a_delivered_shock_is_bad_evidence_of_its_size(shock):
+    """workforce.contagion_shock is evidence (unit "evidence"): it is subtracted from the
+    colleague's evidence that week and then moves trust like any other bad news."""
     p = make_params("stability-ai", f"workforce.contagion_shock={shock}",
                     "workforce.contagion_lag_min=1", "workforce.contagion_lag_max=1")
     m = StartupModel(p, seed=seeds(1)[0])
     m.step()
     leaver = next(r for r in m.researchers if r.ties)
-    person = next(q for q in leaver.ties if q.trust - q.threshold > 0.3)
+    person = next(q for q in leaver.ties if q.trust - q.threshold > 0.2)
     m.contagion.departed(leaver, m.week - 1, m.rng)
     m.contagion.deliver(m.week)
     assert person.felt == pytest.approx(shock)
     t = p.trust
     ethics = t.ethics * person.ethics * p.company.copyright_stance
-    without = trustlib.update(person.trust, m.evidence[person.group] - ethics, t.gain_rate, t.asymmetry)
+    base_ev = m.evidence[person.group] - ethics
+    expected = trustlib.update(person.trust, base_ev - shock, t.gain_rate, t.asymmetry)
+    without = trustlib.update(person.trust, base_ev, t.gain_rate, t.asymmetry)
     person.step()
     assert person.felt == 0.0
-    lost = without - person.trust
-    assert lost > 0.0
-    assert lost == pytest.approx(shock, rel=0.5), f"trust lost {lost:.4f}, documented {shock}"
+    assert person.trust == pytest.approx(expected, rel=1e-12)
+    if shock > 0:
+        assert person.trust < without
 
 
 # --------------------------------------------------------------------------- model level

@@ -93,10 +93,10 @@ def _vp_audio_trust(stance, seed, weeks=3, ethics=None):
     if ethics is not None:
         sets.append(f"executives.vp_audio.ethics={ethics}")
     m = StartupModel(make_params("stability-ai", *sets), seed=seed)
+    vp = next(e for e in m.executives if e.title == "VP audio")
     for _ in range(weeks):
         m.step()
-    vp = [e for e in m.executives if e.title == "VP audio" and e.original]
-    return vp[0].trust if vp else None
+    return vp.trust if vp.present else None
 
 
 def test_ethical_disagreement_lowers_trust_faster_under_a_hard_copyright_stance(baseline):

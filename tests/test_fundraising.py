@@ -42,8 +42,8 @@ def test_no_round_without_a_runway_trigger_and_at_once_with_a_high_one():
 # --------------------------------------------------------------------------- what is asked
 
 @pytest.mark.parametrize("grandiosity", [0.0, 0.3, 0.75, 1.0])
-def test_first_ask_scales_the_last_post_money_with_grandiosity(grandiosity):
-    p = make_params("stability-ai", f"ceo.grandiosity={grandiosity}")
+def test_first_ask_scales_the_last_post_money_with_grandiosity(grandiosity, params_with):
+    p = params_with(f"ceo.grandiosity={grandiosity}")
     f = p.fundraising
     expected = f.post_money * (1.0 + (f.valuation_step - 1.0) * grandiosity)
     for seed in seeds(3):
@@ -174,3 +174,13 @@ def test_down_rounds_are_labelled_exactly_when_the_price_falls():
         runs_with_down += down_here
     assert closes >= 10
     assert runs_with_down >= 5
+
+
+def test_no_round_closes_at_a_zero_valuation():
+    """post_money = 0 and revenue_multiple = 0 are valid values; with them the fair valuation
+    and the ask are both 0, an offer of $0 is accepted and raise_equity divides by a zero
+    post-money (company.py, raise_equity: dilution = amount / post_money)."""
+    p = make_params("stability-ai", "fundraising.post_money=0", "fundraising.revenue_multiple=0")
+    for seed in seeds(3):
+        m = simulate(p, seed)
+        assert m.events.count("round_closed") == 0

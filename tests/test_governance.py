@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import batch, column, events, founder_events, km_median_exit, make_params, seeds
+from conftest import batch, column, events, founder_events, km_median_exit, make_params
 from model import StartupModel, governance
 
 

@@ -117,33 +117,29 @@ def test_seated_investors_learn_of_unpaid_bills_at_once_with_open_books():
 
 
 def _weeks_to_learn(sets, n=15):
-    """Weeks from the first unpaid bills to the week each original investor knows of them."""
+    """Weeks from the first week with unpaid bills until each original investor knows of
+    them (censored at the end of that first episode), by the investor's seat at week 0."""
     p = make_params("stability-ai", *sets)
     delays = {"seated": [], "unseated": []}
     for seed in seeds(n):
         m = StartupModel(p, seed=seed)
-        first = None
-        learned = {}
+        original = [(inv, "seated" if inv.seated else "unseated") for inv in m.investor_list]
+        first, learned = None, {}
         while m.running and m.ceo.founder:
             m.step()
-            if m.payables > 0 and first is None:
+            if first is None and m.payables > 0:
                 first = m.week
-            if first is not None:
-                for inv in m.investor_list[:3]:
-                    if inv.knows_unpaid and inv.name not in learned:
-                        learned[inv.name] = m.week - first
-                if m.payables == 0:
-                    break
-        if first is None:
-            continue
-        for inv in m.investor_list[:3]:
-            key = "seated" if p.investors[_key(p, inv.name)].seat != "none" else "unseated"
-            delays[key].append(learned.get(inv.name, m.week - first + 1))
+            if first is None:
+                continue
+            for inv, _ in original:
+                if inv.knows_unpaid and id(inv) not in learned:
+                    learned[id(inv)] = m.week - first
+            if m.payables == 0:
+                break
+        if first is not None:
+            for inv, kind in original:
+                delays[kind].append(learned.get(id(inv), m.week - first + 1))
     return delays
-
-
-def _key(p, name):
-    return next(k for k, v in p.investors.items() if v.name == name)
 
 
 def test_board_seats_learn_of_unpaid_bills_faster_than_outsiders():

@@ -4,7 +4,6 @@ import itertools
 import re
 
 import numpy as np
-import pytest
 
 from conftest import batch, events, founder_events
 from model.promises import Promise, PromiseBook, keep_probability
