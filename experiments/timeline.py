@@ -34,11 +34,12 @@ def summary_lines(s: dict, model) -> list[str]:
         f"  money: raised {money(s['total_raised'])}, min cash {money(s['min_cash'])}, "
         f"final cash {money(s['final_cash'])}, final payables {money(s['final_payables'])}",
         f"  first unpaid bill: week {s['first_unpaid_bill_week']}; first board exit: week "
-        f"{s['first_board_exit_week']}; insolvent: week {s['insolvent_week']}",
+        f"{s['first_board_exit_week']}; insolvent: week {s['insolvent_week']}; "
+        f"company sold: week {s['sold_week']}",
         f"  departures: {s['exec_departures']} executives, {s['researcher_departures']} "
         f"researchers; core team gone: week {s['core_team_departed_week']}; "
         f"layoffs: {s['layoffs']} ({s['laid_off']} people)",
-        f"  2023 (weeks 11-62): compute {money(s['compute_cost_2023'])}, payroll+opex "
+        f"  calendar 2023: compute {money(s['compute_cost_2023'])}, payroll+opex "
         f"{money(s['other_cost_2023'])}, revenue {money(s['revenue_2023'])}",
     ]
 
