@@ -119,7 +119,8 @@ class Workforce:
     staff_weekly_cost: float = spec("USD/week", "loaded cost of one other employee", lo=0)
     core_weight: float = spec("researchers", "delivery weight of one core researcher", lo=0, hi=50)
     initial_trust_exec: float = frac("executives' trust in the CEO at week 0", unit="trust")
-    initial_trust_research: float = frac("researchers' trust in the CEO at week 0", unit="trust")
+    initial_trust_research: float = frac("researchers' (and other staff's) trust in the CEO at week 0",
+                                  unit="trust")
     threshold_mean: float = frac("mean personal departure threshold", unit="trust")
     threshold_sd: float = spec("trust", "spread of personal departure thresholds", lo=0, hi=0.5)
     departure_hazard: float = frac("weekly chance of leaving while trust is below threshold",
@@ -155,7 +156,8 @@ class Trust:
     failed_round: float = spec("evidence", "evidence from a failed round", lo=0, hi=2)
     closed_round: float = spec("evidence", "evidence from money coming in", lo=0, hi=2)
     unpaid_bills: float = spec("evidence/week", "evidence while bills are known to be unpaid", lo=0, hi=2)
-    departure: float = spec("evidence", "evidence per senior departure", lo=0, hi=2)
+    departure: float = spec("evidence", "evidence per senior departure (and, for investors, "
+                                                "per board exit)", lo=0, hi=2)
     ethics: float = spec("evidence/week", "evidence from ethical disagreement at full "
                          "sensitivity and stance", lo=0, hi=2)
     chaos: float = spec("evidence/week", "evidence from erratic management at erratic=1", lo=0, hi=2)
@@ -216,7 +218,8 @@ class Investor:
 @dataclass
 class Executive:
     title: str = spec("text", "role title")
-    function: str = spec("choice", "what the role contributes to delivery",
+    function: str = spec("choice", "the role's field (labels the role; every executive "
+                         "counts equally in delivery capacity)",
                          choices=("operations", "technology", "product", "research", "legal",
                                   "people", "communications"))
     ethics: float = frac("sensitivity to the company's copyright stance")
@@ -225,14 +228,16 @@ class Executive:
 @dataclass
 class InvestorActions:
     audit_below: float = frac("trust below which a seated investor demands an audit", unit="trust")
-    sale_below: float = frac("trust below which an investor urges a sale", unit="trust")
+    sale_below: float = frac("trust below which a seated investor urges a sale", unit="trust")
     resign_below: float = frac("trust below which an investor calls for resignation", unit="trust")
     package_below: float = frac("trust below which a lead investor offers an exit package", unit="trust")
     leave_below: float = frac("trust below which a seated investor gives up its seat", unit="trust")
     leave_patience_weeks: int = spec("weeks", "weeks below leave_below before giving up the seat",
                                      lo=0, hi=104)
-    remove_below: float = frac("trust below which a director votes to remove the CEO", unit="trust")
-    leak_rate: float = frac("weekly chance that unpaid bills become known to a non-board investor",
+    remove_below: float = frac("trust below which a director (or, under founder control, a "
+                                "shareholder) votes to remove the CEO", unit="trust")
+    leak_rate: float = frac("weekly chance that unpaid bills become known to an investor "
+                            "without a seat (seated ones learn at the CEO's transparency)",
                             unit="1/week")
 
 
@@ -243,14 +248,15 @@ class Governance:
     independent_seats: int = spec("seats", "independent directors", lo=0, hi=10)
     pressure_investors: float = spec("pressure", "pressure from investors' lost trust (at trust 0)",
                                      lo=0, hi=5)
-    pressure_calls: float = spec("pressure", "pressure when every investor calls for resignation",
+    pressure_calls: float = spec("pressure", "pressure when every seated investor calls for resignation",
                                  lo=0, hi=5)
     pressure_departures: float = spec("pressure", "pressure when as many executives have left "
                                       "under this CEO as there were at week 0",
                                       lo=0, hi=5)
     pressure_core: float = spec("pressure", "pressure when the whole core team has left", lo=0, hi=5)
     pressure_payables: float = spec("pressure", "pressure at payables of a quarter's burn", lo=0, hi=5)
-    pressure_board_exits: float = spec("pressure", "pressure when every seated investor has left",
+    pressure_board_exits: float = spec("pressure", "pressure when as many investors have given up their seats "
+                                      "as held seats at week 0",
                                        lo=0, hi=5)
     resign_rate: float = frac("weekly chance of resigning per unit of pressure above entrenchment",
                               unit="1/week")
@@ -262,7 +268,8 @@ class Policy:
     promise_weeks_min: int = spec("weeks", "shortest promise deadline", lo=1, hi=104)
     promise_weeks_max: int = spec("weeks", "longest promise deadline", lo=1, hi=104)
     cut_runway_weeks: float = spec("weeks", "runway below which cost cuts are considered", lo=0, hi=104)
-    cut_rate: float = frac("weekly chance of a cut at spending aggressiveness 0", unit="1/week")
+    cut_rate: float = frac("scale of the weekly chance of a cut: cut_rate x ((1 - spending) x "
+                         "(0.5 + listening + pressure) + desperation)", unit="1/week")
     cut_cooldown_weeks: int = spec("weeks", "minimum gap between two cuts of one kind", lo=0, hi=52)
     audit_transparency_gain: float = frac("transparency gained by accepting an audit")
     sale_search_weeks: int = spec("weeks", "length of an acquisition search", lo=1, hi=52)
