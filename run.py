@@ -6,6 +6,10 @@
     python run.py simulate --scenario stability-ai --seed 7 [--weeks N] [--set path=value ...] [--out DIR]
     python run.py validate --scenario stability-ai [--seeds 200]
     python run.py bench [--runs 40]
+    python run.py sweep --scenario stability-ai --replicates 200 [--vary path=SPEC ...] [--design grid|lhs|sobol]
+                        [--samples N] [--jobs J] [--seed ROOT] [--weeks N] [--set path=value ...]
+                        [--trajectories] [--out DIR] [--resume | --force] [--scheduler ADDRESS]
+    python run.py runs DIR
 
 Bad input prints one line starting with "error:" and exits with status 2.
 """
@@ -13,6 +17,8 @@ Bad input prints one line starting with "error:" and exits with status 2.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from pathlib import Path
 
@@ -53,7 +59,7 @@ def _seed(text: str) -> int:
 def build_parser() -> Parser:
     p = Parser(prog="run.py", description="Agent-based simulation of startup governance.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser,
-                           metavar="{scenarios,params,simulate,validate,bench}")
+                           metavar="{scenarios,params,simulate,validate,sweep,runs,bench}")
     sub.add_parser("scenarios", help="list the scenarios")
 
     def scenario_args(sp):
@@ -77,6 +83,31 @@ def build_parser() -> Parser:
     scenario_args(sp)
     sp.add_argument("--seeds", type=_positive("--seeds"), default=200, help="runs (default 200)")
     sp.add_argument("--root-seed", type=_seed, default=None, help="root seed of the seed sequence")
+
+    sp = sub.add_parser("sweep", help="Monte Carlo sweep over a design, stored as runs finish")
+    scenario_args(sp)
+    sp.add_argument("--replicates", type=_positive("--replicates"), default=200,
+                    help="runs per design point (default 200)")
+    sp.add_argument("--vary", action="append", default=[], metavar="PATH=SPEC",
+                    help="a varied parameter: 0,0.5,1 | LO:HI:COUNT | LO:HI (lhs, sobol)")
+    sp.add_argument("--design", default="grid", help="grid (default), lhs or sobol")
+    sp.add_argument("--samples", type=_positive("--samples"), help="design points for lhs/sobol")
+    sp.add_argument("--jobs", type=_positive("--jobs"), default=os.cpu_count() or 1,
+                    help="local worker processes (default: all cores)")
+    sp.add_argument("--seed", type=_seed, default=20221017, help="root seed (default 20221017)")
+    sp.add_argument("--weeks", type=_positive("--weeks"), help="horizon in weeks")
+    sp.add_argument("--trajectories", action="store_true", help="also store weekly trajectories")
+    sp.add_argument("--out", type=Path, help="store directory (default results/sweeps/SCENARIO)")
+    mode = sp.add_mutually_exclusive_group()
+    mode.add_argument("--resume", action="store_true", help="continue an interrupted sweep")
+    mode.add_argument("--force", action="store_true", help="replace an existing sweep")
+    sp.add_argument("--scheduler", help="dask.distributed: tcp://HOST:PORT or local:N")
+    sp.add_argument("--chunk-size", type=_positive("--chunk-size"), default=500,
+                    help=argparse.SUPPRESS)   # runs per stored chunk (tests use small ones)
+    sp.add_argument("--no-progress", action="store_true", help="no progress output")
+
+    sp = sub.add_parser("runs", help="summarise a stored sweep")
+    sp.add_argument("dir", type=Path, help="a sweep directory")
 
     sp = sub.add_parser("bench", help="time the baseline against a trivial Mesa model")
     sp.add_argument("--runs", type=_positive("--runs"), default=40, help="timed runs (default 40)")
@@ -147,16 +178,94 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def _scenario_source(args) -> tuple[str, str | None]:
+    """(name, TOML text or None) of the sweep's scenario; validated by _load."""
+    if args.scenario.endswith(".toml"):
+        return Path(args.scenario).stem, Path(args.scenario).read_text(encoding="utf-8")
+    return args.scenario, None
+
+
+def cmd_sweep(args) -> int:
+    import shutil
+    from experiments import sweep as sw
+    from experiments.designs import build_design
+    sc = _load(args, [f"run.weeks={args.weeks}"] if args.weeks else [])   # validates --set
+    name, text = _scenario_source(args)
+    design = build_design(args.design, args.vary, args.samples, args.seed)
+    spec = sw.SweepSpec(name, text, list(args.sets), args.weeks, design, args.replicates,
+                        args.seed, args.trajectories)
+    sw.prepare_points(spec)
+    out = args.out or ROOT / "results" / "sweeps" / sc.name
+    manifest_path = out / "manifest.json"
+    manifest = None
+    if args.resume:
+        if not manifest_path.exists():
+            raise UsageError(f"--resume: {out} holds no sweep (no manifest.json)")
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        old = manifest.get("identity", {})
+        new = json.loads(json.dumps(spec.identity()))
+        diff = [k for k in new if old.get(k) != new[k]]
+        if diff:
+            raise UsageError(f"--resume: {out} was made with other parameters "
+                             f"(differs in: {', '.join(diff)}); use --force or another --out")
+        if manifest.get("status") == "complete":
+            print(f"{out}: sweep already complete ({manifest['runs_done']} runs, "
+                  f"{manifest['runs_failed']} failed)")
+            return 1 if manifest["runs_failed"] else 0
+    elif out.exists():
+        if not args.force:
+            raise UsageError(f"--out {out}: exists; use --resume to continue it or --force "
+                             f"to replace it")
+        if any(out.iterdir()) and not manifest_path.exists():
+            raise UsageError(f"--force: {out} is not a sweep directory; refusing to delete it")
+    executor = (sw.DaskExecutor(args.scheduler) if args.scheduler
+                else sw.LocalExecutor(args.jobs))
+    try:
+        if not args.resume:
+            if out.exists():
+                shutil.rmtree(out)
+            out.mkdir(parents=True)
+            manifest = sw.new_manifest(spec, sys.argv[1:] if argv_is_cli() else [])
+        where = args.scheduler or f"{args.jobs} local process{'es' if args.jobs > 1 else ''}"
+        print(f"sweep: {spec.n_runs} runs ({len(design.points)} points x {spec.replicates} "
+              f"replicates) of '{name}' on {where} -> {out}", file=sys.stderr)
+        try:
+            res = sw.run_sweep(spec, out, executor, manifest, args.resume,
+                               chunk_size=args.chunk_size, progress=not args.no_progress)
+        except KeyboardInterrupt:
+            print(f"error: interrupted; finished runs are stored in {out}; continue with "
+                  f"--resume", file=sys.stderr)
+            return 130
+    finally:
+        executor.close()
+    rate = (res.done + res.failed) / res.seconds if res.seconds > 0 else 0.0
+    print(f"sweep {res.status}: {res.done} runs ok, {res.failed} failed, of {res.total}; "
+          f"{res.seconds:.1f} s this session ({rate:.1f} runs/s) -> {out}")
+    return 1 if res.failed else 0
+
+
+def argv_is_cli() -> bool:
+    return Path(sys.argv[0]).name == "run.py"
+
+
+def cmd_runs(args) -> int:
+    from experiments.summary import describe_sweep
+    print("\n".join(describe_sweep(args.dir)))
+    return 0
+
+
 COMMANDS = {"scenarios": cmd_scenarios, "params": cmd_params, "simulate": cmd_simulate,
-            "validate": cmd_validate, "bench": cmd_bench}
+            "validate": cmd_validate, "sweep": cmd_sweep, "runs": cmd_runs, "bench": cmd_bench}
 
 
 def main(argv=None) -> int:
+    from experiments.designs import DesignError
+    from experiments.sweep import SweepError
     from model.parameters import ParameterError
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except (UsageError, ParameterError) as exc:
+    except (UsageError, ParameterError, DesignError, SweepError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -52,6 +52,9 @@ WEEKLY_COLUMNS = {
     "capacity": "capacity", "sentiment": "sentiment", "ceo_pressure": "ceo_pressure",
     "raised": "raised",
 }
+# Columns holding whole numbers (the rest are floats, and "date" is text).
+WEEKLY_INTS = {"week", "executives", "researchers", "staff", "board_investor_seats",
+               "ceo_in_office"}
 
 
 def _counter() -> Counter:

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from model.calendar import week_date
 
-SUMMARY_KEYS = (
-    "scenario", "seed", "weeks_run", "ceo_exit_week", "ceo_exit_kind", "first_unpaid_bill_week",
-    "first_board_exit_week", "exec_departures", "researcher_departures", "core_team_departed_week",
-    "layoffs", "laid_off", "total_raised", "min_cash", "final_cash", "final_payables",
-    "insolvent_week", "sold_week", "first_round_failed", "first_round_ask", "bridge_week",
-    "bridge_amount", "first_round_closed_week", "compute_cost_2023",
-    "other_cost_2023", "revenue_2023", "exec_departures_by_62",
-)
+# Every outcome of a run with its type (int and str outcomes may be null).
+SUMMARY_TYPES = {
+    "scenario": "str", "seed": "int", "weeks_run": "int", "ceo_exit_week": "int",
+    "ceo_exit_kind": "str", "first_unpaid_bill_week": "int", "first_board_exit_week": "int",
+    "exec_departures": "int", "researcher_departures": "int", "core_team_departed_week": "int",
+    "layoffs": "int", "laid_off": "int", "total_raised": "float", "min_cash": "float",
+    "final_cash": "float", "final_payables": "float", "insolvent_week": "int",
+    "sold_week": "int", "first_round_failed": "bool", "first_round_ask": "float",
+    "bridge_week": "int", "bridge_amount": "float", "first_round_closed_week": "int",
+    "compute_cost_2023": "float", "other_cost_2023": "float", "revenue_2023": "float",
+    "exec_departures_by_62": "int",
+}
+SUMMARY_KEYS = tuple(SUMMARY_TYPES)
 EVENT_COLUMNS = ("week", "date", "event", "agent", "role", "detail")
 YEAR = 2023   # the case's cost and revenue facts are for calendar 2023 (weeks 11-62 in the baseline)
 

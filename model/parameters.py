@@ -460,6 +460,29 @@ def override(data: dict, path: str, raw: Any) -> None:
             raise ParameterError(f"{here}: is a value, not a section")
 
 
+def leaf_type(path: str) -> type:
+    """The declared type (float, int, str, bool) of a leaf parameter path."""
+    cls: Any = Parameters
+    parts = path.split(".")
+    k = 0
+    while k < len(parts):
+        names = {f.name: f for f in fields(cls)}
+        if parts[k] not in names:
+            raise ParameterError(f"{'.'.join(parts[:k + 1])}: unknown parameter; "
+                                 f"valid: {', '.join(names)}")
+        tp = _hints(cls)[parts[k]]
+        item = _is_table_of(tp)
+        if item is not None:
+            cls, k = item, k + 2          # skip the entry name
+        elif dataclasses.is_dataclass(tp):
+            cls, k = tp, k + 1
+        else:
+            if k != len(parts) - 1:
+                raise ParameterError(f"{'.'.join(parts[:k + 1])}: is a value, not a section")
+            return tp
+    raise ParameterError(f"{path}: is a section; give a parameter inside it")
+
+
 def describe(params: Parameters, sources: dict[str, str] | None = None):
     """Yield (path, value, unit, description, source) for every leaf parameter."""
     sources = sources or {}

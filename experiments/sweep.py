@@ -1,0 +1,469 @@
+"""Monte Carlo sweeps: a design x replicates, run in parallel, stored as they finish.
+
+Seeds: one root seed -> ``SeedSequence`` -> one seed per replicate. Replicate k uses the
+same seed at every design point (common random numbers), so comparisons between points
+are paired. Each run's seed is stored; ``run.py simulate --seed S`` with the point's
+parameters reproduces it.
+
+The store (a directory) holds ``manifest.json`` and, while the sweep runs, chunk files
+under ``parts/`` written atomically (temporary file + rename) as runs finish, in run_id
+order. An interrupted sweep continues with ``--resume``; finished chunks are kept, so no
+run is lost or run twice. At the end the chunks are merged (streaming, in fixed-size row
+groups) into ``runs.parquet``, ``events.parquet`` and, with trajectories,
+``trajectories.parquet``: the same bytes whatever the worker count, completion order or
+interruptions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from experiments.designs import Design
+from experiments.seeds import run_seeds
+from model import StartupModel, scenarios
+from model.company import WEEKLY_COLUMNS, WEEKLY_INTS
+from model.outcomes import EVENT_COLUMNS, SUMMARY_TYPES, event_rows, summary, weekly_columns
+from model.parameters import leaf_type
+
+VERSION = "0.1.0"
+TABLES = ("runs", "events", "trajectories")
+ROW_GROUP = {"runs": 10_000, "events": 200_000, "trajectories": 200_000}
+FAIL_ENV = "STARTUP_SIM_FAIL_RUNS"   # fault injection for tests: run_ids that raise
+
+
+class SweepError(ValueError):
+    """Bad sweep input or store state: one line, exit status 2."""
+
+
+# ----------------------------------------------------------------------------- the spec
+
+@dataclass
+class SweepSpec:
+    """Everything that determines a sweep's results."""
+    scenario: str                 # name, or file stem for a user's file
+    scenario_text: str | None     # TOML text of a user's scenario file (None: shipped)
+    sets: list[str]
+    weeks: int | None
+    design: Design
+    replicates: int
+    root_seed: int
+    trajectories: bool
+    seeds: list[int] = field(default_factory=list)
+
+    def __post_init__(self):
+        if not self.seeds:
+            self.seeds = run_seeds(self.root_seed, self.replicates)
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.design.points) * self.replicates
+
+    def identity(self) -> dict:
+        """What must match for --resume to continue this sweep."""
+        return {"scenario": self.scenario, "scenario_text": self.scenario_text,
+                "sets": self.sets, "weeks": self.weeks, "design": self.design.to_dict(),
+                "replicates": self.replicates, "root_seed": self.root_seed,
+                "trajectories": self.trajectories}
+
+    def task(self, run_id: int) -> tuple[int, int, int, int]:
+        point, rep = divmod(run_id, self.replicates)
+        return run_id, point, rep, self.seeds[rep]
+
+
+def _literal(value) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def point_overrides(spec: SweepSpec, point: dict) -> list[str]:
+    extra = [f"run.weeks={spec.weeks}"] if spec.weeks else []
+    return list(spec.sets) + extra + [f"{p}={_literal(v)}" for p, v in point.items()]
+
+
+def load_point(spec_id: dict, point: dict):
+    """The scenario with the sweep's overrides and one design point applied."""
+    sets = list(spec_id["sets"]) + ([f"run.weeks={spec_id['weeks']}"] if spec_id["weeks"] else [])
+    sets += [f"{p}={_literal(v)}" for p, v in point.items()]
+    if spec_id["scenario_text"] is not None:
+        return scenarios.from_text(spec_id["scenario_text"], spec_id["scenario"], sets)
+    return scenarios.load(spec_id["scenario"], sets)
+
+
+def prepare_points(spec: SweepSpec) -> None:
+    """Round values of whole-number parameters, then validate every point (raises)."""
+    for point in spec.design.points:
+        for path in point:
+            if leaf_type(path) is int and isinstance(point[path], float):
+                point[path] = int(round(point[path]))
+    for point in spec.design.points:
+        load_point(spec.identity(), point)
+
+
+# ----------------------------------------------------------------------------- workers
+
+_PARAMS_CACHE: dict = {}
+
+
+def run_batch(spec_id: dict, tasks: list[tuple[int, int, int, int]]) -> dict:
+    """Run a batch of (run_id, point_id, replicate, seed); failures are recorded, not raised."""
+    key = json.dumps(spec_id, sort_keys=True)
+    cache = _PARAMS_CACHE.setdefault(key, {})
+    fail = {int(x) for x in os.environ.get(FAIL_ENV, "").split(",") if x.strip()}
+    points = spec_id["design"]["points"]
+    out = {"runs": [], "events": [], "trajectories": []}
+    for run_id, point_id, rep, seed in tasks:
+        row = {"run_id": run_id, "point_id": point_id, "replicate": rep, "seed": seed}
+        row.update(points[point_id])
+        try:
+            if run_id in fail:
+                raise RuntimeError("injected failure (test hook)")
+            if point_id not in cache:
+                cache[point_id] = load_point(spec_id, points[point_id])
+            sc = cache[point_id]
+            model = StartupModel(sc.params, seed=seed).run()
+            row.update(summary(model, sc.name, seed))
+            row.update(status="ok", error=None)
+            out["events"].extend((run_id,) + e for e in event_rows(model))
+            if spec_id["trajectories"]:
+                cols = weekly_columns(model)
+                n = len(cols["week"])
+                out["trajectories"].append({"run_id": [run_id] * n, **cols})
+        except Exception as exc:   # a failed run is data, the sweep goes on
+            row.update({k: None for k in SUMMARY_TYPES})
+            row.update(scenario=spec_id["scenario"], seed=seed, status="failed",
+                       error=f"{type(exc).__name__}: {exc}")
+        out["runs"].append(row)
+    return out
+
+
+# ----------------------------------------------------------------------------- storage
+
+_PA = {"int": pa.int64(), "float": pa.float64(), "str": pa.string(), "bool": pa.bool_()}
+
+
+def schemas(spec: SweepSpec) -> dict[str, pa.Schema]:
+    varied = []
+    for path in (f.path for f in spec.design.factors):
+        tp = leaf_type(path)
+        varied.append(pa.field(path, {int: pa.int64(), float: pa.float64(), bool: pa.bool_()}
+                               .get(tp, pa.string())))
+    runs = pa.schema([pa.field("run_id", pa.int64()), pa.field("point_id", pa.int64()),
+                      pa.field("replicate", pa.int64()), pa.field("seed", pa.int64()), *varied]
+                     + [pa.field(k, _PA[t]) for k, t in SUMMARY_TYPES.items() if k != "seed"]
+                     + [pa.field("status", pa.string()), pa.field("error", pa.string())])
+    events = pa.schema([pa.field("run_id", pa.int64()), pa.field("week", pa.int64())]
+                       + [pa.field(c, pa.string()) for c in EVENT_COLUMNS[1:] if c != "week"])
+    traj = pa.schema([pa.field("run_id", pa.int64())]
+                     + [pa.field(c, pa.int64() if c in WEEKLY_INTS else
+                                 pa.string() if c == "date" else pa.float64())
+                        for c in WEEKLY_COLUMNS])
+    return {"runs": runs, "events": events, "trajectories": traj}
+
+
+def _atomic_write_table(table: pa.Table, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+def write_json(path: Path, data: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class Store:
+    """A sweep's directory: manifest, chunk parts, and the merged tables."""
+
+    def __init__(self, root: Path, spec: SweepSpec) -> None:
+        self.root = Path(root)
+        self.spec = spec
+        self.schemas = schemas(spec)
+        self.parts = self.root / "parts"
+
+    def create(self) -> None:
+        for t in TABLES:
+            (self.parts / t).mkdir(parents=True, exist_ok=True)
+
+    def _part_names(self, table: str) -> list[str]:
+        d = self.parts / table
+        return sorted(p.name for p in d.glob("part-*.parquet")) if d.exists() else []
+
+    def tidy(self) -> None:
+        """Drop leftovers of a chunk whose runs part never landed (crash between writes)."""
+        done = set(self._part_names("runs"))
+        for t in ("events", "trajectories"):
+            for name in self._part_names(t):
+                if name not in done:
+                    (self.parts / t / name).unlink()
+        for tmp in self.parts.rglob("*.tmp"):
+            tmp.unlink()
+
+    def done(self) -> tuple[set[int], int]:
+        """Run ids already stored, and how many of them failed."""
+        ids, failed = set(), 0
+        for name in self._part_names("runs"):
+            t = pq.read_table(self.parts / "runs" / name, columns=["run_id", "status"])
+            ids.update(t.column("run_id").to_pylist())
+            failed += t.column("status").to_pylist().count("failed")
+        return ids, failed
+
+    def write_chunk(self, results: list[dict]) -> None:
+        """One chunk of consecutive finished runs; the runs part lands last (the commit)."""
+        runs = [r for res in results for r in res["runs"]]
+        name = f"part-{runs[0]['run_id']:09d}-{runs[-1]['run_id']:09d}.parquet"
+        events = [e for res in results for e in res["events"]]
+        ev_cols = list(zip(*events)) if events else [[] for _ in self.schemas["events"]]
+        _atomic_write_table(pa.table(dict(zip(self.schemas["events"].names, ev_cols)),
+                                     schema=self.schemas["events"]), self.parts / "events" / name)
+        if self.spec.trajectories:
+            trajs = [t for res in results for t in res["trajectories"]]
+            cols = {c: [v for t in trajs for v in t[c]] for c in self.schemas["trajectories"].names}
+            _atomic_write_table(pa.table(cols, schema=self.schemas["trajectories"]),
+                                self.parts / "trajectories" / name)
+        cols = {c: [r.get(c) for r in runs] for c in self.schemas["runs"].names}
+        _atomic_write_table(pa.table(cols, schema=self.schemas["runs"]),
+                            self.parts / "runs" / name)
+
+    def finalize(self) -> None:
+        """Merge each table's parts, in run order, into one file with fixed row groups."""
+        for t in TABLES:
+            if t == "trajectories" and not self.spec.trajectories:
+                continue
+            target = self.root / f"{t}.parquet"
+            tmp = target.with_name(target.name + ".tmp")
+            size, buffer, buffered, written = ROW_GROUP[t], [], 0, 0
+            with pq.ParquetWriter(tmp, self.schemas[t]) as writer:
+                for name in self._part_names(t):
+                    buffer.append(pq.read_table(self.parts / t / name, schema=self.schemas[t]))
+                    buffered += buffer[-1].num_rows
+                    while buffered >= size:          # fixed row groups: same bytes however
+                        merged = pa.concat_tables(buffer)   # the parts were cut
+                        writer.write_table(merged.slice(0, size).combine_chunks(),
+                                           row_group_size=size)
+                        written += size
+                        buffer = [merged.slice(size)]
+                        buffered = buffer[0].num_rows
+                if buffered or not written:
+                    tail = pa.concat_tables(buffer) if buffer else self.schemas[t].empty_table()
+                    writer.write_table(tail.combine_chunks(), row_group_size=size)
+            os.replace(tmp, target)
+        shutil.rmtree(self.parts, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------- running
+
+def versions() -> dict:
+    import mesa
+    import scipy
+    return {"project": VERSION, "python": platform.python_version(), "mesa": mesa.__version__,
+            "numpy": np.__version__, "scipy": scipy.__version__, "pyarrow": pa.__version__}
+
+
+class Progress:
+    """A progress bar with rate and ETA on a terminal; plain periodic lines otherwise."""
+
+    def __init__(self, total: int, initial: int, stream=None) -> None:
+        self.total, self.count = total, initial
+        self.stream = stream or sys.stderr
+        self.start, self.last = time.monotonic(), 0.0
+        self.first = initial
+        self.bar = None
+        if self.stream.isatty():
+            from tqdm import tqdm
+            self.bar = tqdm(total=total, initial=initial, unit="run", file=self.stream,
+                            dynamic_ncols=True, smoothing=0.1)
+
+    def update(self, n: int) -> None:
+        self.count += n
+        if self.bar is not None:
+            self.bar.update(n)
+            return
+        now = time.monotonic()
+        if now - self.last >= 10.0 or self.count >= self.total:
+            self.last = now
+            rate = (self.count - self.first) / max(now - self.start, 1e-9)
+            eta = (self.total - self.count) / rate if rate > 0 else float("inf")
+            print(f"sweep: {self.count}/{self.total} runs ({self.count / self.total:.0%}), "
+                  f"{rate:.1f} runs/s, ETA {eta:.0f} s", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class LocalExecutor:
+    """Local processes through concurrent.futures (jobs=1: this process)."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.pool = None
+        if jobs > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+            self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+
+    @property
+    def slots(self) -> int:
+        return self.jobs
+
+    def submit(self, fn, *args):
+        if self.pool is None:
+            from concurrent.futures import Future
+            f = Future()
+            f.set_result(fn(*args))
+            return f
+        return self.pool.submit(fn, *args)
+
+    def wait_one(self, futures):
+        from concurrent.futures import FIRST_COMPLETED, wait
+        done, _ = wait(futures, return_when=FIRST_COMPLETED)
+        return done
+
+    def close(self, cancel: bool = False) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+
+
+class DaskExecutor:
+    """A dask.distributed cluster: ``tcp://HOST:PORT`` or ``local:N`` (a LocalCluster)."""
+
+    def __init__(self, address: str) -> None:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise SweepError("--scheduler needs dask.distributed: pip install 'dask[distributed]'") from None
+        self.cluster = None
+        if address.startswith("local:"):
+            try:
+                n = int(address.split(":", 1)[1])
+            except ValueError:
+                n = 0
+            if n <= 0:
+                raise SweepError(f"--scheduler {address}: expected local:N with N > 0 workers")
+            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                        dashboard_address=None, host="127.0.0.1")
+            self.client = Client(self.cluster)
+        else:
+            if not address.startswith("tcp://"):
+                raise SweepError(f"--scheduler {address!r}: expected tcp://HOST:PORT or local:N")
+            try:
+                self.client = Client(address, timeout="5s")
+            except (OSError, TimeoutError) as exc:
+                raise SweepError(f"--scheduler {address}: cannot reach the scheduler "
+                                 f"({type(exc).__name__})") from None
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    @property
+    def slots(self) -> int:
+        return self.workers
+
+    def submit(self, fn, *args):
+        return self.client.submit(fn, *args, pure=False)
+
+    def wait_one(self, futures):
+        from dask.distributed import wait
+        res = wait(list(futures), return_when="FIRST_COMPLETED")
+        return set(res.done)
+
+    def close(self, cancel: bool = False) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+@dataclass
+class SweepResult:
+    total: int
+    done: int
+    failed: int
+    status: str        # complete, interrupted
+    seconds: float
+
+
+def run_sweep(spec: SweepSpec, root: Path, executor, manifest: dict, resume: bool,
+              chunk_size: int = 500, batch_size: int = 20, progress: bool = True) -> SweepResult:
+    """Run every run of ``spec`` not yet in the store at ``root``; merge at the end."""
+    store = Store(root, spec)
+    if resume:
+        store.tidy()
+    else:
+        store.create()
+    done_ids, failed = store.done()
+    pending = [i for i in range(spec.n_runs) if i not in done_ids]
+    manifest.update(status="running", runs_done=len(done_ids) - failed, runs_failed=failed)
+    write_json(root / "manifest.json", manifest)
+    spec_id = spec.identity()
+    batches = [pending[i:i + batch_size] for i in range(0, len(pending), batch_size)]
+    bar = Progress(spec.n_runs, len(done_ids)) if progress else None
+    t0 = time.monotonic()
+    results: dict[int, dict] = {}   # batch index -> result, until it can be written in order
+    next_batch, chunk, chunk_runs = 0, [], 0
+    in_flight: dict = {}
+    submitted = 0
+    status = "interrupted"
+
+    def flush():
+        nonlocal chunk, chunk_runs
+        if chunk:
+            store.write_chunk(chunk)
+            manifest["runs_done"] += sum(r["status"] == "ok" for res in chunk for r in res["runs"])
+            manifest["runs_failed"] += sum(r["status"] == "failed" for res in chunk
+                                           for r in res["runs"])
+            write_json(root / "manifest.json", manifest)
+            chunk, chunk_runs = [], 0
+
+    try:
+        while next_batch < len(batches):
+            while submitted < len(batches) and len(in_flight) < 4 * executor.slots:
+                fut = executor.submit(run_batch, spec_id,
+                                      [spec.task(i) for i in batches[submitted]])
+                in_flight[fut] = submitted
+                submitted += 1
+            for fut in executor.wait_one(in_flight):
+                results[in_flight.pop(fut)] = fut.result()
+            while next_batch in results:     # write strictly in run order
+                res = results.pop(next_batch)
+                next_batch += 1
+                chunk.append(res)
+                chunk_runs += len(res["runs"])
+                if bar:
+                    bar.update(len(res["runs"]))
+                if chunk_runs >= chunk_size:
+                    flush()
+        flush()
+        store.finalize()
+        status = "complete"
+    except KeyboardInterrupt:
+        flush()          # keep what finished in order
+        executor.close(cancel=True)
+        raise
+    finally:
+        if bar:
+            bar.close()
+        manifest.update(status=status, end=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        write_json(root / "manifest.json", manifest)
+    return SweepResult(spec.n_runs, manifest["runs_done"], manifest["runs_failed"], status,
+                       time.monotonic() - t0)
+
+
+def new_manifest(spec: SweepSpec, argv: list[str]) -> dict:
+    sc = (scenarios.from_text(spec.scenario_text, spec.scenario, spec.sets) if spec.scenario_text
+          else scenarios.load(spec.scenario, spec.sets))
+    from model.parameters import to_dict
+    return {"command": argv, "identity": spec.identity(), "scenario": spec.scenario,
+            "parameters": to_dict(sc.params), "design": spec.design.to_dict(),
+            "root_seed": spec.root_seed, "replicates": spec.replicates, "seeds": spec.seeds,
+            "runs_total": spec.n_runs, "versions": versions(),
+            "start": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "end": None,
+            "runs_done": 0, "runs_failed": 0, "status": "running"}
