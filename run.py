@@ -111,6 +111,9 @@ def build_parser() -> Parser:
 
     sp = sub.add_parser("bench", help="time the baseline against a trivial Mesa model")
     sp.add_argument("--runs", type=_positive("--runs"), default=40, help="timed runs (default 40)")
+    sp.add_argument("--sweep", action="store_true",
+                    help="benchmark sweeps instead: 1 vs 2 jobs, memory at 1,000 and 10,000 runs, "
+                         "and mesa.batch_run side by side (about 5 minutes)")
     return p
 
 
@@ -173,6 +176,10 @@ def cmd_validate(args) -> int:
 
 
 def cmd_bench(args) -> int:
+    if args.sweep:
+        from experiments import bench_sweep
+        print("\n".join(bench_sweep.report(bench_sweep.bench())))
+        return 0
     from experiments.bench import bench, report
     print("\n".join(report(bench(args.runs))))
     return 0

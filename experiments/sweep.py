@@ -311,7 +311,11 @@ class LocalExecutor:
         if jobs > 1:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
-            self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+            # A fork server imports the model once; workers fork from it, clean and fast
+            # (plain fork is unsafe with threads, spawn re-imports everything per worker).
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["experiments.sweep"])
+            self.pool = ProcessPoolExecutor(jobs, mp_context=ctx)
 
     @property
     def slots(self) -> int:
