@@ -49,7 +49,7 @@ def describe_sweep(root: Path, max_points: int = 20) -> list[str]:
         return lines
     rows = table.to_pylist()
     paths = [f["path"] for f in d["factors"]]
-    lines += ["", f"  {'point':>5s}  {'values':30s} {'ok':>5s}  {'CEO exit (KM median wk)':>23s}"
+    lines += ["", f"  {'point':>5s}  {'values':40s} {'ok':>5s}  {'CEO exit (KM median wk)':>23s}"
                   f"  {'out by wk 78':>12s}  {'exec deps':>9s}  {'raised $M':>9s}  {'insolvent':>9s}"]
     for pid, point in enumerate(d["points"][:max_points]):
         runs = [r for r in rows if r["point_id"] == pid and r["status"] == "ok"]
@@ -61,7 +61,7 @@ def describe_sweep(root: Path, max_points: int = 20) -> list[str]:
         out78 = np.mean([r["ceo_exit_week"] is not None and r["ceo_exit_week"] <= 78 for r in runs])
         values = ", ".join(f"{p.split('.')[-1]}={point[p]:.4g}" if isinstance(point[p], float)
                            else f"{p.split('.')[-1]}={point[p]}" for p in paths) or "-"
-        lines.append(f"  {pid:>5d}  {values[:30]:30s} {len(runs):>5d}  "
+        lines.append(f"  {pid:>5d}  {values[:40]:40s} {len(runs):>5d}  "
                      f"{'-' if km.median is None else f'{km.median:g}':>23s}  {out78:>12.0%}  "
                      f"{_median([r['exec_departures'] for r in runs]):>9s}  "
                      f"{_median([r['total_raised'] / 1e6 for r in runs]):>9s}  "

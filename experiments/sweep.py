@@ -429,7 +429,10 @@ def run_sweep(spec: SweepSpec, root: Path, executor, manifest: dict, resume: boo
 
     try:
         while next_batch < len(batches):
-            while submitted < len(batches) and len(in_flight) < 4 * executor.slots:
+            # Bounded look-ahead: finished batches wait in `results` until they can be
+            # written in order, so they count against the limit too (memory stays flat).
+            while (submitted < len(batches)
+                   and len(in_flight) + len(results) < 4 * executor.slots):
                 fut = executor.submit(run_batch, spec_id,
                                       [spec.task(i) for i in batches[submitted]])
                 in_flight[fut] = submitted
