@@ -8,7 +8,10 @@ A ``--vary path=SPEC`` names a parameter and its values:
 
 ``grid`` crosses the lists; ``lhs`` (Latin hypercube) and ``sobol`` (scrambled Sobol')
 draw ``samples`` points in the ranges with :mod:`scipy.stats.qmc`, seeded from the sweep's
-root seed so the design itself is reproducible.
+root seed so the design itself is reproducible. ``saltelli`` is the design for Sobol'
+sensitivity indices (Saltelli et al. 2010): two Sobol' matrices A and B of ``samples`` rows
+and, for each factor i, A with column i taken from B; ``samples * (factors + 2)`` points in
+that order (A, B, AB_1, ..., AB_d).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.stats import qmc
 
-DESIGNS = ("grid", "lhs", "sobol")
+DESIGNS = ("grid", "lhs", "sobol", "saltelli")
 
 
 class DesignError(ValueError):
@@ -130,9 +133,20 @@ def build_design(kind: str, items: list[str], samples: int | None, seed: int) ->
     else:
         m = int(math.floor(math.log2(samples)))
         if 2 ** m != samples:
-            raise DesignError(f"--samples {samples}: a sobol design needs a power of two "
+            raise DesignError(f"--samples {samples}: a {kind} design needs a power of two "
                               f"(e.g. {2 ** m} or {2 ** (m + 1)})")
-        unit = qmc.Sobol(d=d, scramble=True, seed=np.random.default_rng(seed)).random_base2(m)
+        if kind == "sobol":
+            unit = qmc.Sobol(d=d, scramble=True, seed=np.random.default_rng(seed)).random_base2(m)
+        else:
+            both = qmc.Sobol(d=2 * d, scramble=True,
+                             seed=np.random.default_rng(seed)).random_base2(m)
+            a, b = both[:, :d], both[:, d:]
+            blocks = [a, b]
+            for i in range(d):
+                ab = a.copy()
+                ab[:, i] = b[:, i]
+                blocks.append(ab)
+            unit = np.vstack(blocks)
     lows = [f.lo for f in factors]
     highs = [f.hi for f in factors]
     scaled = qmc.scale(unit, lows, highs)
