@@ -10,6 +10,9 @@
                         [--samples N] [--jobs J] [--seed ROOT] [--weeks N] [--set path=value ...]
                         [--trajectories] [--out DIR] [--resume | --force] [--scheduler ADDRESS]
     python run.py runs DIR
+    python run.py compare DIR [DIR ...] [--by PARAM] [--outcomes NAMES] [--out REPORT_DIR]
+    python run.py plot DIR [DIR ...] [--by PARAM] [--outcomes NAMES] [--out FIG_DIR]
+    python run.py sensitivity DIR --outcome NAME [--out FIG_DIR]
 
 Bad input prints one line starting with "error:" and exits with status 2.
 """
@@ -20,6 +23,8 @@ import argparse
 import json
 import os
 import sys
+
+import numpy as np
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -59,7 +64,8 @@ def _seed(text: str) -> int:
 def build_parser() -> Parser:
     p = Parser(prog="run.py", description="Agent-based simulation of startup governance.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser,
-                           metavar="{scenarios,params,simulate,validate,sweep,runs,bench}")
+                           metavar="{scenarios,params,simulate,validate,sweep,runs,compare,plot,"
+                                   "sensitivity,bench}")
     sub.add_parser("scenarios", help="list the scenarios")
 
     def scenario_args(sp):
@@ -90,7 +96,8 @@ def build_parser() -> Parser:
                     help="runs per design point (default 200)")
     sp.add_argument("--vary", action="append", default=[], metavar="PATH=SPEC",
                     help="a varied parameter: 0,0.5,1 | LO:HI:COUNT | LO:HI (lhs, sobol)")
-    sp.add_argument("--design", default="grid", help="grid (default), lhs or sobol")
+    sp.add_argument("--design", default="grid",
+                    help="grid (default), lhs, sobol, or saltelli (for Sobol' sensitivity)")
     sp.add_argument("--samples", type=_positive("--samples"), help="design points for lhs/sobol")
     sp.add_argument("--jobs", type=_positive("--jobs"), default=os.cpu_count() or 1,
                     help="local worker processes (default: all cores)")
@@ -108,6 +115,21 @@ def build_parser() -> Parser:
 
     sp = sub.add_parser("runs", help="summarise a stored sweep")
     sp.add_argument("dir", type=Path, help="a sweep directory")
+
+    def group_args(sp):
+        sp.add_argument("dirs", type=Path, nargs="+", metavar="DIR", help="sweep directories")
+        sp.add_argument("--by", help="split a sweep's design points by this varied parameter")
+        sp.add_argument("--outcomes", help="comma-separated outcomes (default: a standard set)")
+        sp.add_argument("--out", type=Path, help="output directory")
+
+    sp = sub.add_parser("compare", help="compare outcome distributions between groups")
+    group_args(sp)
+    sp = sub.add_parser("plot", help="figures of one or more sweeps")
+    group_args(sp)
+    sp = sub.add_parser("sensitivity", help="Sobol' indices (saltelli sweeps) or a ranking")
+    sp.add_argument("dir", type=Path, metavar="DIR", help="a sweep directory")
+    sp.add_argument("--outcome", required=True, help="the outcome to explain")
+    sp.add_argument("--out", type=Path, help="figure directory (default DIR/figures)")
 
     sp = sub.add_parser("bench", help="time the baseline against a trivial Mesa model")
     sp.add_argument("--runs", type=_positive("--runs"), default=40, help="timed runs (default 40)")
@@ -261,8 +283,75 @@ def cmd_runs(args) -> int:
     return 0
 
 
+def _outcomes(args) -> list[str]:
+    from experiments.compare import check_outcomes
+    return check_outcomes([o.strip() for o in args.outcomes.split(",")] if args.outcomes else None)
+
+
+def cmd_compare(args) -> int:
+    from experiments.compare import compare, load_groups, terminal_table
+    from experiments.report import write_report
+    outcomes = _outcomes(args)
+    groups = load_groups(args.dirs, args.by)
+    result = compare(groups, outcomes)
+    print("\n".join(terminal_table(result)))
+    out = args.out or args.dirs[0] / "report"
+    md, page = write_report(result, out, "python run.py " + " ".join(sys.argv[1:]))
+    print(f"\nwrote {md} and {page}")
+    return 0
+
+
+def cmd_plot(args) -> int:
+    from experiments.compare import compare, load_groups
+    from experiments.report import make_figures, response_figures
+    outcomes = _outcomes(args)
+    groups = load_groups(args.dirs, args.by, minimum=1)
+    out = args.out or args.dirs[0]
+    figs = make_figures(compare(groups, outcomes), out)
+    if len(args.dirs) == 1:
+        figs += response_figures(args.dirs[0], outcomes, out)
+    for caption, path in figs:
+        print(f"{path}  ({caption})")
+    return 0
+
+
+def cmd_sensitivity(args) -> int:
+    import json as _json
+    from experiments import plots
+    from experiments.sensitivity import point_means, prcc, sobol
+    m, _, _, _ = point_means(args.dir, args.outcome)
+    out = (args.out or args.dir / "figures")
+    if m["design"]["kind"] == "saltelli":
+        r = sobol(args.dir, args.outcome)
+        print(f"Sobol' indices of {args.outcome}: {r.samples} base samples x "
+              f"{len(r.names) + 2} blocks, {r.replicates} replicates per point "
+              f"(mean per point); 95% bootstrap intervals")
+        print(f"{'parameter':36s} {'first order':>22s} {'total order':>22s}")
+        for i in sorted(range(len(r.names)), key=lambda i: -r.total[i]):
+            print(f"{r.names[i]:36s} {r.first[i]:7.3f} [{r.first_ci[i, 0]:6.3f}, "
+                  f"{r.first_ci[i, 1]:6.3f}] {r.total[i]:7.3f} [{r.total_ci[i, 0]:6.3f}, "
+                  f"{r.total_ci[i, 1]:6.3f}]")
+        path = plots.sensitivity_figure(r.names, r.first, r.first_ci, r.total, r.total_ci,
+                                        args.outcome, out / f"sensitivity-{args.outcome}.png")
+    else:
+        r = prcc(args.dir, args.outcome)
+        caveat = ("caveat: a partial rank correlation ranks monotonic effects only; it misses "
+                  "interactions and non-monotonic effects (use --design saltelli for Sobol' "
+                  "indices)")
+        print(f"Partial rank correlation of {args.outcome} with each parameter over "
+              f"{r.points} design points ({m['design']['kind']} design)\n{caveat}")
+        for i in np.argsort(-np.abs(r.prcc)):
+            print(f"  {r.names[i]:36s} PRCC {r.prcc[i]:+.3f}  p={r.pvalues[i]:.3g}")
+        path = plots.ranking_figure(r.names, r.prcc, args.outcome, "partial rank correlation",
+                                    out / f"sensitivity-{args.outcome}.png")
+    print(f"wrote {path}")
+    return 0
+
+
 COMMANDS = {"scenarios": cmd_scenarios, "params": cmd_params, "simulate": cmd_simulate,
-            "validate": cmd_validate, "sweep": cmd_sweep, "runs": cmd_runs, "bench": cmd_bench}
+            "validate": cmd_validate, "sweep": cmd_sweep, "runs": cmd_runs,
+            "compare": cmd_compare, "plot": cmd_plot, "sensitivity": cmd_sensitivity,
+            "bench": cmd_bench}
 
 
 def main(argv=None) -> int:

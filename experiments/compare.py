@@ -91,7 +91,7 @@ def _fmt_value(v) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
-def load_groups(dirs: list[Path], by: str | None = None) -> list[Group]:
+def load_groups(dirs: list[Path], by: str | None = None, minimum: int = 2) -> list[Group]:
     """Groups to compare: each sweep, or each value of ``by`` within each sweep."""
     groups = []
     names = [Path(d).name for d in dirs]
@@ -112,7 +112,7 @@ def load_groups(dirs: list[Path], by: str | None = None) -> list[Group]:
             label = f"{by.split('.')[-1]}={_fmt_value(v)}" + (f" ({base})" if len(dirs) > 1 else "")
             groups.append(Group(label, Path(d), [r for r in rows if r[by] == v],
                                 m["root_seed"], m["replicates"]))
-    if len(groups) < 2:
+    if len(groups) < minimum:
         raise SweepError("compare needs at least two groups: give two sweeps, or --by a "
                          "parameter the sweep varied")
     empty = [g.label for g in groups if not g.rows]

@@ -75,9 +75,10 @@ def survival(times, observed, confidence: float = 0.95) -> SurvivalResult:
         # undefined where S(t) is 0 or 1: those band ends are filled in below
         warnings.simplefilter("ignore", RuntimeWarning)
         ci = sf.confidence_interval(confidence_level=confidence, method="log-log")
-    low = np.nan_to_num(ci.low.probabilities, nan=0.0)
-    high = np.nan_to_num(ci.high.probabilities, nan=1.0)
     t, s = sf.quantiles, sf.probabilities
+    # where S(t) is 0 or 1 the log-log band is undefined: it collapses onto the estimate
+    low = np.where(np.isnan(ci.low.probabilities), s, ci.low.probabilities)
+    high = np.where(np.isnan(ci.high.probabilities), s, ci.high.probabilities)
     return SurvivalResult(t, s, low, high, _first_at_or_below(t, s, 0.5),
                           _first_at_or_below(t, low, 0.5), _first_at_or_below(t, high, 0.5), k, n)
 
