@@ -230,7 +230,7 @@ def cmd_sweep(args) -> int:
     if args.resume:
         if not manifest_path.exists():
             raise UsageError(f"--resume: {out} holds no sweep (no manifest.json)")
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest = sw.read_manifest(out)
         old = manifest.get("identity", {})
         new = json.loads(json.dumps(spec.identity()))
         diff = [k for k in new if old.get(k) != new[k]]
@@ -245,8 +245,12 @@ def cmd_sweep(args) -> int:
         if not args.force:
             raise UsageError(f"--out {out}: exists; use --resume to continue it or --force "
                              f"to replace it")
-        if any(out.iterdir()) and not manifest_path.exists():
-            raise UsageError(f"--force: {out} is not a sweep directory; refusing to delete it")
+        if any(out.iterdir()):
+            try:
+                sw.read_manifest(out)
+            except sw.SweepError:
+                raise UsageError(f"--force: {out} is not a sweep directory; refusing to "
+                                 f"delete it") from None
     executor = (sw.DaskExecutor(args.scheduler) if args.scheduler
                 else sw.LocalExecutor(args.jobs))
     try:
@@ -316,7 +320,6 @@ def cmd_plot(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
-    import json as _json
     from experiments import plots
     from experiments.sensitivity import point_means, prcc, sobol
     m, _, _, _ = point_means(args.dir, args.outcome)

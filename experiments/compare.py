@@ -21,7 +21,6 @@ All p-values of a comparison are adjusted for multiple testing (Benjamini-Hochbe
 from __future__ import annotations
 
 import itertools
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +28,7 @@ import numpy as np
 
 from experiments import statistics as st
 from experiments.summary import read_runs
-from experiments.sweep import SweepError
+from experiments.sweep import SweepError, read_manifest
 
 # outcome name -> (label, unit)
 TIME_TO_EVENT = {
@@ -81,10 +80,7 @@ class Group:
 
 
 def _manifest(root: Path) -> dict:
-    path = Path(root) / "manifest.json"
-    if not path.exists():
-        raise SweepError(f"{root}: not a sweep directory (no manifest.json)")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_manifest(root)
 
 
 def _fmt_value(v) -> str:
@@ -277,7 +273,7 @@ def test_rows(c: Comparison) -> list[list[str]]:
 
 
 def terminal_table(c: Comparison) -> list[str]:
-    lines = [f"groups: " + "; ".join(f"{g.label} ({len(g.rows)} runs)" for g in c.groups),
+    lines = ["groups: " + "; ".join(f"{g.label} ({len(g.rows)} runs)" for g in c.groups),
              ("runs are paired by replicate (common random numbers): paired tests used"
               if c.paired else "runs are not paired: two-sample tests used"), ""]
     rows = summary_rows(c)

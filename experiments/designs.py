@@ -34,9 +34,10 @@ class DesignError(ValueError):
 class Factor:
     """One varied parameter: a list of values, or a range [lo, hi] to sample."""
     path: str
-    values: tuple | None = None      # explicit values (grid)
+    values: tuple | None = None      # values (grid)
     lo: float | None = None          # sampled range
     hi: float | None = None
+    generated: bool = False          # values spread over LO:HI:COUNT (may be rounded)
 
 
 @dataclass
@@ -94,14 +95,18 @@ def parse_factor(item: str, kind: str) -> Factor:
                 raise DesignError(f"--vary {item}: the count must be a whole number >= 2")
             values = tuple(float(v) for v in np.linspace(lo, hi, int(count)))
             if kind != "grid":
-                return Factor(path, lo=lo, hi=hi)   # sampled designs use the range only
-            return Factor(path, values=values)
+                raise DesignError(f"--vary {item}: a {kind} design samples ranges; give LO:HI "
+                                  f"without a count")
+            return Factor(path, values=values, generated=True)
         if kind == "grid":
             raise DesignError(f"--vary {item}: a grid needs values or LO:HI:COUNT")
         return Factor(path, lo=lo, hi=hi)
     values = tuple(_value(v.strip()) for v in spec.split(","))
     if any(v == "" for v in values):
         raise DesignError(f"--vary {item}: empty value in the list")
+    if len(set(values)) != len(values):
+        dup = next(v for v in values if values.count(v) > 1)
+        raise DesignError(f"--vary {item}: the value {dup} is given twice")
     if kind != "grid":
         raise DesignError(f"--vary {item}: a {kind} design samples ranges; give LO:HI")
     return Factor(path, values=values)

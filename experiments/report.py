@@ -148,7 +148,7 @@ def response_figures(sweep: Path, outcomes: list[str], out: Path) -> list[tuple[
     """Each outcome against each varied parameter of a grid sweep (a heat map for two)."""
     from experiments.sensitivity import outcome_value
     from experiments.summary import read_runs
-    from experiments.compare import ALL_OUTCOMES, AMOUNTS, BINARY, TIME_TO_EVENT
+    from experiments.compare import AMOUNTS, BINARY, TIME_TO_EVENT
     m = json.loads((Path(sweep) / "manifest.json").read_text(encoding="utf-8"))
     factors = [f["path"] for f in m["design"]["factors"]]
     table = read_runs(sweep)

@@ -12,7 +12,6 @@ interactions and non-monotonic effects, which Sobol' indices capture.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import NamedTuple
 
@@ -21,7 +20,7 @@ from scipy import stats
 
 from experiments.compare import ALL_OUTCOMES, AMOUNTS, BINARY, TIME_TO_EVENT
 from experiments.summary import read_runs
-from experiments.sweep import SweepError
+from experiments.sweep import SweepError, read_manifest
 
 
 class SobolResult(NamedTuple):
@@ -54,10 +53,7 @@ def outcome_value(row: dict, outcome: str) -> float:
 def point_means(root: Path, outcome: str) -> tuple[dict, np.ndarray, list[str], list[dict]]:
     if outcome not in ALL_OUTCOMES:
         raise SweepError(f"--outcome {outcome}: unknown outcome; valid: {', '.join(ALL_OUTCOMES)}")
-    path = Path(root) / "manifest.json"
-    if not path.exists():
-        raise SweepError(f"{root}: not a sweep directory (no manifest.json)")
-    m = json.loads(path.read_text(encoding="utf-8"))
+    m = read_manifest(root)
     table = read_runs(root)
     if table is None:
         raise SweepError(f"{root}: no finished runs yet")

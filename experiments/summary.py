@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from experiments.statistics import km_quantiles
-from experiments.sweep import SweepError
+from experiments.sweep import read_manifest
 
 
 def read_runs(root: Path) -> pa.Table | None:
@@ -29,10 +28,7 @@ def _median(values) -> str:
 
 def describe_sweep(root: Path, max_points: int = 20) -> list[str]:
     root = Path(root)
-    path = root / "manifest.json"
-    if not path.exists():
-        raise SweepError(f"{root}: not a sweep directory (no manifest.json)")
-    m = json.loads(path.read_text(encoding="utf-8"))
+    m = read_manifest(root)
     d = m["design"]
     factors = ", ".join(f["path"] + (f"={','.join(map(str, f['values']))}" if f["values"]
                                      else f"={f['lo']:g}:{f['hi']:g}") for f in d["factors"])
@@ -43,7 +39,7 @@ def describe_sweep(root: Path, max_points: int = 20) -> list[str]:
              f"  progress: {m['runs_done']} ok, {m['runs_failed']} failed, "
              f"{m['runs_total'] - m['runs_done'] - m['runs_failed']} to go; started "
              f"{m['start']}, ended {m['end'] or '-'}",
-             f"  versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items())]
+             "  versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items())]
     table = read_runs(root)
     if table is None:
         return lines

@@ -46,6 +46,20 @@ class SweepError(ValueError):
     """Bad sweep input or store state: one line, exit status 2."""
 
 
+def read_manifest(root: Path) -> dict:
+    """A sweep's manifest; SweepError if ``root`` is not a sweep made by this tool."""
+    path = Path(root) / "manifest.json"
+    try:
+        m = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SweepError(f"{root}: not a sweep directory (no manifest.json)") from None
+    except (OSError, ValueError):
+        raise SweepError(f"{root}: manifest.json is unreadable") from None
+    if not isinstance(m, dict) or not {"identity", "design", "runs_total"} <= set(m):
+        raise SweepError(f"{root}: manifest.json is not a sweep manifest of this tool")
+    return m
+
+
 # ----------------------------------------------------------------------------- the spec
 
 @dataclass
@@ -100,10 +114,13 @@ def load_point(spec_id: dict, point: dict):
 
 
 def prepare_points(spec: SweepSpec) -> None:
-    """Round values of whole-number parameters, then validate every point (raises)."""
+    """Round generated or sampled values of whole-number parameters (values given in a list
+    must be whole already), then validate every point (raises ParameterError)."""
+    spread = {f.path for f in spec.design.factors if f.generated or f.lo is not None}
     for point in spec.design.points:
         for path in point:
-            if leaf_type(path) is int and isinstance(point[path], float):
+            if (leaf_type(path) is int and isinstance(point[path], float)
+                    and path in spread):
                 point[path] = int(round(point[path]))
     for point in spec.design.points:
         load_point(spec.identity(), point)
@@ -236,7 +253,11 @@ class Store:
                             self.parts / "runs" / name)
 
     def finalize(self) -> None:
-        """Merge each table's parts, in run order, into one file with fixed row groups."""
+        """Merge each table's parts, in run order, into one file with fixed row groups.
+
+        The parts stay until :meth:`remove_parts` (called once the manifest says
+        "complete"), so a crash during the merge loses nothing: a resume merges again.
+        """
         for t in TABLES:
             if t == "trajectories" and not self.spec.trajectories:
                 continue
@@ -258,6 +279,8 @@ class Store:
                     tail = pa.concat_tables(buffer) if buffer else self.schemas[t].empty_table()
                     writer.write_table(tail.combine_chunks(), row_group_size=size)
             os.replace(tmp, target)
+
+    def remove_parts(self) -> None:
         shutil.rmtree(self.parts, ignore_errors=True)
 
 
@@ -399,10 +422,9 @@ def run_sweep(spec: SweepSpec, root: Path, executor, manifest: dict, resume: boo
               chunk_size: int = 500, batch_size: int = 20, progress: bool = True) -> SweepResult:
     """Run every run of ``spec`` not yet in the store at ``root``; merge at the end."""
     store = Store(root, spec)
+    store.create()               # (again on resume: harmless, and restores a lost parts/)
     if resume:
         store.tidy()
-    else:
-        store.create()
     done_ids, failed = store.done()
     pending = [i for i in range(spec.n_runs) if i not in done_ids]
     manifest.update(status="running", runs_done=len(done_ids) - failed, runs_failed=failed)
@@ -420,12 +442,12 @@ def run_sweep(spec: SweepSpec, root: Path, executor, manifest: dict, resume: boo
     def flush():
         nonlocal chunk, chunk_runs
         if chunk:
-            store.write_chunk(chunk)
-            manifest["runs_done"] += sum(r["status"] == "ok" for res in chunk for r in res["runs"])
-            manifest["runs_failed"] += sum(r["status"] == "failed" for res in chunk
+            done, chunk, chunk_runs = chunk, [], 0
+            store.write_chunk(done)
+            manifest["runs_done"] += sum(r["status"] == "ok" for res in done for r in res["runs"])
+            manifest["runs_failed"] += sum(r["status"] == "failed" for res in done
                                            for r in res["runs"])
             write_json(root / "manifest.json", manifest)
-            chunk, chunk_runs = [], 0
 
     try:
         while next_batch < len(batches):
@@ -458,15 +480,20 @@ def run_sweep(spec: SweepSpec, root: Path, executor, manifest: dict, resume: boo
     finally:
         if bar:
             bar.close()
+        if status != "complete":   # count what is really stored (an interrupt can land anywhere)
+            ids, failed_now = store.done()
+            manifest.update(runs_done=len(ids) - failed_now, runs_failed=failed_now)
         manifest.update(status=status, end=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         write_json(root / "manifest.json", manifest)
+    store.remove_parts()
     return SweepResult(spec.n_runs, manifest["runs_done"], manifest["runs_failed"], status,
                        time.monotonic() - t0)
 
 
 def new_manifest(spec: SweepSpec, argv: list[str]) -> dict:
-    sc = (scenarios.from_text(spec.scenario_text, spec.scenario, spec.sets) if spec.scenario_text
-          else scenarios.load(spec.scenario, spec.sets))
+    sets = list(spec.sets) + ([f"run.weeks={spec.weeks}"] if spec.weeks else [])
+    sc = (scenarios.from_text(spec.scenario_text, spec.scenario, sets) if spec.scenario_text
+          else scenarios.load(spec.scenario, sets))
     from model.parameters import to_dict
     return {"command": argv, "identity": spec.identity(), "scenario": spec.scenario,
             "parameters": to_dict(sc.params), "design": spec.design.to_dict(),

@@ -27,7 +27,7 @@ def pressure(model) -> float:
 
 def removal_vote(model) -> tuple[bool, str]:
     """Hold a vote on removing the CEO. Returns (removed, how the vote went)."""
-    g, a, ceo = model.p.governance, model.p.investor_actions, model.ceo
+    g, a = model.p.governance, model.p.investor_actions
     investors = model.investor_list
     if g.regime == "board_control":
         directors = [i for i in investors if i.seat == "board"]
