@@ -109,8 +109,8 @@ def build_parser() -> Parser:
     mode.add_argument("--resume", action="store_true", help="continue an interrupted sweep")
     mode.add_argument("--force", action="store_true", help="replace an existing sweep")
     sp.add_argument("--scheduler", help="dask.distributed: tcp://HOST:PORT or local:N")
-    sp.add_argument("--chunk-size", type=_positive("--chunk-size"), default=500,
-                    help=argparse.SUPPRESS)   # runs per stored chunk (tests use small ones)
+    sp.add_argument("--chunk-size", type=_positive("--chunk-size"), default=None,
+                    help=argparse.SUPPRESS)   # runs per stored part (tests use small ones)
     sp.add_argument("--no-progress", action="store_true", help="no progress output")
 
     sp = sub.add_parser("runs", help="summarise a stored sweep")
@@ -263,8 +263,10 @@ def cmd_sweep(args) -> int:
         print(f"sweep: {spec.n_runs} runs ({len(design.points)} points x {spec.replicates} "
               f"replicates) of '{name}' on {where} -> {out}", file=sys.stderr)
         try:
+            if args.chunk_size and not args.resume:
+                manifest["batch_size"] = args.chunk_size
             res = sw.run_sweep(spec, out, executor, manifest, args.resume,
-                               chunk_size=args.chunk_size, progress=not args.no_progress)
+                               progress=not args.no_progress)
         except KeyboardInterrupt:
             print(f"error: interrupted; finished runs are stored in {out}; continue with "
                   f"--resume", file=sys.stderr)

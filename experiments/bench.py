@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import mesa
 
+from experiments.runner import forget
 from model import StartupModel, load
 
 
@@ -57,6 +58,7 @@ def bench(runs: int = 40, scenario: str = "stability-ai") -> BenchResult:
             alive += len(m.agents)
         times.append(time.perf_counter() - t0)
         agent_weeks.append(alive)
+        forget(m)
     n_agents = round(statistics.mean(agent_weeks) / params.run.weeks)
     floor = []
     for seed in range(1, runs + 1):

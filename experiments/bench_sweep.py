@@ -5,7 +5,8 @@
 Each measurement runs ``run.py sweep`` end to end in a fresh process (start-up, workers,
 writing the store), on the baseline scenario, 104 weeks per run:
 
-- runs per second with 1 and 2 jobs (1,000 runs each) and the speedup;
+- runs per second with 1 and 2 jobs (10,000 runs each, so that start-up and the final
+  merge weigh little) and the speedup;
 - peak memory with 1,000 and 10,000 runs (2 jobs): the coordinating process and the sum
   of its worker processes, sampled from /proc every 0.2 s;
 - the wall time of 10,000 runs with 2 jobs (target: <= 3 minutes);
@@ -113,17 +114,17 @@ def measure(label: str, kind: str, runs: int, jobs: int) -> Measure:
 
 
 def bench(small: int = 1000, large: int = 10000) -> list[Measure]:
-    return [measure("sweep, 1 job", "sweep", small, 1),
+    return [measure("sweep, 1 job", "sweep", large, 1),
+            measure("sweep, 2 jobs", "sweep", large, 2),
             measure("sweep, 2 jobs", "sweep", small, 2),
-            measure("mesa.batch_run, 2 processes", "batch_run", small, 2),
-            measure("sweep, 2 jobs", "sweep", large, 2)]
+            measure("mesa.batch_run, 2 processes", "batch_run", small, 2)]
 
 
 def report(ms: list[Measure]) -> list[str]:
     import platform
 
     import mesa
-    one, two, batch, big = ms
+    one, big, two, batch = ms
     lines = [f"sweep benchmark: baseline, 104 weeks per run (Mesa {mesa.__version__}, "
              f"Python {platform.python_version()})", "",
              f"{'job':32s} {'runs':>6s} {'jobs':>4s} {'seconds':>8s} {'runs/s':>7s} "
@@ -134,7 +135,7 @@ def report(ms: list[Measure]) -> list[str]:
     peak_small = two.coordinator_mb + two.worker_mb
     peak_big = big.coordinator_mb + big.worker_mb
     lines += ["",
-              f"2-job speedup:                        {two.rate / one.rate:.2f}x   (target >= 1.7x)",
+              f"2-job speedup ({big.runs} runs):        {big.rate / one.rate:.2f}x   (target >= 1.7x)",
               f"{big.runs} runs with 2 jobs:              {big.seconds:.0f} s    (target <= 180 s)",
               f"peak memory {big.runs} vs {two.runs} runs:       {peak_big:.0f} MB vs "
               f"{peak_small:.0f} MB = {peak_big / peak_small:.2f}x (target <= 1.5x)",

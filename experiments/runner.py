@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import mesa
+
 from model import StartupModel
 from model.outcomes import summary
 from model.scenarios import Scenario
@@ -17,6 +19,23 @@ def simulate(scenario: Scenario, seed: int, weeks: int | None = None) -> Startup
     return StartupModel(params, seed=seed).run()
 
 
+def forget(model) -> None:
+    """Let a finished model be freed.
+
+    Mesa 3.3 numbers agents from a class-level dict keyed by model (``Agent._ids``), which
+    keeps every model ever built alive; a process that runs thousands of models (a sweep
+    worker) would grow without bound. Mesa 3.5 has no such dict.
+    """
+    ids = mesa.Agent.__dict__.get("_ids")
+    if isinstance(ids, dict):
+        ids.pop(model, None)
+
+
 def summaries(scenario: Scenario, seeds: list[int]) -> list[dict]:
     """Summaries of one run per seed (sequential; sweeps parallelise elsewhere)."""
-    return [summary(simulate(scenario, s), scenario.name, s) for s in seeds]
+    out = []
+    for s in seeds:
+        model = simulate(scenario, s)
+        out.append(summary(model, scenario.name, s))
+        forget(model)
+    return out

@@ -5,10 +5,11 @@ same seed at every design point (common random numbers), so comparisons between 
 are paired. Each run's seed is stored; ``run.py simulate --seed S`` with the point's
 parameters reproduces it.
 
-The store (a directory) holds ``manifest.json`` and, while the sweep runs, chunk files
-under ``parts/`` written atomically (temporary file + rename) as runs finish, in run_id
-order. An interrupted sweep continues with ``--resume``; finished chunks are kept, so no
-run is lost or run twice. At the end the chunks are merged (streaming, in fixed-size row
+The store (a directory) holds ``manifest.json`` and, while the sweep runs, one part file
+per batch of runs under ``parts/``, written atomically (temporary file + rename) as soon
+as the batch finishes (by the worker itself when it is a local process). An interrupted
+sweep continues with ``--resume``; finished batches are kept, so no run is lost or run
+twice. At the end the chunks are merged (streaming, in fixed-size row
 groups) into ``runs.parquet``, ``events.parquet`` and, with trajectories,
 ``trajectories.parquet``: the same bytes whatever the worker count, completion order or
 interruptions.
@@ -30,6 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from experiments.designs import Design
+from experiments.runner import forget
 from experiments.seeds import run_seeds
 from model import StartupModel, scenarios
 from model.company import WEEKLY_COLUMNS, WEEKLY_INTS
@@ -131,13 +133,20 @@ def prepare_points(spec: SweepSpec) -> None:
 _PARAMS_CACHE: dict = {}
 
 
-def run_batch(spec_id: dict, tasks: list[tuple[int, int, int, int]]) -> dict:
-    """Run a batch of (run_id, point_id, replicate, seed); failures are recorded, not raised."""
+def run_batch(spec_id: dict, tasks: list[tuple[int, int, int, int]],
+              parts: str | None = None) -> dict:
+    """Run a batch of (run_id, point_id, replicate, seed); failures are recorded, not raised.
+
+    With ``parts`` (a local store's parts directory) the worker writes the batch's part
+    files itself and returns only its status counts; otherwise it returns the tables.
+    """
     key = json.dumps(spec_id, sort_keys=True)
     cache = _PARAMS_CACHE.setdefault(key, {})
     fail = {int(x) for x in os.environ.get(FAIL_ENV, "").split(",") if x.strip()}
     points = spec_id["design"]["points"]
     out = {"runs": [], "events": [], "trajectories": []}
+    if "schemas" not in cache:
+        cache["schemas"] = schemas(spec_id)
     for run_id, point_id, rep, seed in tasks:
         row = {"run_id": run_id, "point_id": point_id, "replicate": rep, "seed": seed}
         row.update(points[point_id])
@@ -155,12 +164,48 @@ def run_batch(spec_id: dict, tasks: list[tuple[int, int, int, int]]) -> dict:
                 cols = weekly_columns(model)
                 n = len(cols["week"])
                 out["trajectories"].append({"run_id": [run_id] * n, **cols})
+            forget(model)
         except Exception as exc:   # a failed run is data, the sweep goes on
             row.update({k: None for k in SUMMARY_TYPES})
             row.update(scenario=spec_id["scenario"], seed=seed, status="failed",
                        error=f"{type(exc).__name__}: {exc}")
         out["runs"].append(row)
-    return out
+    tables = _tables(out, cache["schemas"], spec_id["trajectories"])
+    if parts is None:
+        return tables
+    write_part(Path(parts), tables)
+    return {"runs": None, "n": len(tasks),
+            "states": tables["runs"].column("status").to_pylist()}
+
+
+def part_name(runs: pa.Table) -> str:
+    ids = runs.column("run_id")
+    return f"part-{ids[0].as_py():09d}-{ids[-1].as_py():09d}.parquet"
+
+
+def write_part(parts: Path, tables: dict) -> None:
+    """One batch's part files, each atomic; the runs part lands last (it is the commit)."""
+    name = part_name(tables["runs"])
+    _atomic_write_table(tables["events"], parts / "events" / name)
+    if tables["trajectories"] is not None:
+        _atomic_write_table(tables["trajectories"], parts / "trajectories" / name)
+    _atomic_write_table(tables["runs"], parts / "runs" / name)
+
+
+def _tables(out: dict, sch: dict, trajectories: bool) -> dict[str, pa.Table | None]:
+    """Rows of a batch as Arrow tables (built in the worker: cheap to send and to write)."""
+    ev = out["events"]
+    ev_cols = list(zip(*ev)) if ev else [[] for _ in sch["events"]]
+    tables = {"runs": pa.table({c: [r.get(c) for r in out["runs"]] for c in sch["runs"].names},
+                               schema=sch["runs"]),
+              "events": pa.table(dict(zip(sch["events"].names, ev_cols)), schema=sch["events"]),
+              "trajectories": None}
+    if trajectories:
+        tr = out["trajectories"]
+        tables["trajectories"] = pa.table(
+            {c: [v for t in tr for v in t[c]] for c in sch["trajectories"].names},
+            schema=sch["trajectories"])
+    return tables
 
 
 # ----------------------------------------------------------------------------- storage
@@ -168,9 +213,10 @@ def run_batch(spec_id: dict, tasks: list[tuple[int, int, int, int]]) -> dict:
 _PA = {"int": pa.int64(), "float": pa.float64(), "str": pa.string(), "bool": pa.bool_()}
 
 
-def schemas(spec: SweepSpec) -> dict[str, pa.Schema]:
+def schemas(spec_id: dict) -> dict[str, pa.Schema]:
+    """Arrow schemas of the three tables (explicit, so every part has the same one)."""
     varied = []
-    for path in (f.path for f in spec.design.factors):
+    for path in (f["path"] for f in spec_id["design"]["factors"]):
         tp = leaf_type(path)
         varied.append(pa.field(path, {int: pa.int64(), float: pa.float64(), bool: pa.bool_()}
                                .get(tp, pa.string())))
@@ -205,7 +251,7 @@ class Store:
     def __init__(self, root: Path, spec: SweepSpec) -> None:
         self.root = Path(root)
         self.spec = spec
-        self.schemas = schemas(spec)
+        self.schemas = schemas(spec.identity())
         self.parts = self.root / "parts"
 
     def create(self) -> None:
@@ -234,23 +280,6 @@ class Store:
             ids.update(t.column("run_id").to_pylist())
             failed += t.column("status").to_pylist().count("failed")
         return ids, failed
-
-    def write_chunk(self, results: list[dict]) -> None:
-        """One chunk of consecutive finished runs; the runs part lands last (the commit)."""
-        runs = [r for res in results for r in res["runs"]]
-        name = f"part-{runs[0]['run_id']:09d}-{runs[-1]['run_id']:09d}.parquet"
-        events = [e for res in results for e in res["events"]]
-        ev_cols = list(zip(*events)) if events else [[] for _ in self.schemas["events"]]
-        _atomic_write_table(pa.table(dict(zip(self.schemas["events"].names, ev_cols)),
-                                     schema=self.schemas["events"]), self.parts / "events" / name)
-        if self.spec.trajectories:
-            trajs = [t for res in results for t in res["trajectories"]]
-            cols = {c: [v for t in trajs for v in t[c]] for c in self.schemas["trajectories"].names}
-            _atomic_write_table(pa.table(cols, schema=self.schemas["trajectories"]),
-                                self.parts / "trajectories" / name)
-        cols = {c: [r.get(c) for r in runs] for c in self.schemas["runs"].names}
-        _atomic_write_table(pa.table(cols, schema=self.schemas["runs"]),
-                            self.parts / "runs" / name)
 
     def finalize(self) -> None:
         """Merge each table's parts, in run order, into one file with fixed row groups.
@@ -418,63 +447,62 @@ class SweepResult:
     seconds: float
 
 
+def batch_size(n_runs: int) -> int:
+    """Runs per batch (and per part file): about 1% of the sweep, between 10 and 100."""
+    return max(10, min(100, n_runs // 100))
+
+
 def run_sweep(spec: SweepSpec, root: Path, executor, manifest: dict, resume: bool,
-              chunk_size: int = 500, batch_size: int = 20, progress: bool = True) -> SweepResult:
-    """Run every run of ``spec`` not yet in the store at ``root``; merge at the end."""
+              progress: bool = True) -> SweepResult:
+    """Run every run of ``spec`` not yet in the store at ``root``; merge at the end.
+
+    Runs go in batches aligned to fixed run-id boundaries (``manifest["batch_size"]``); a
+    batch is stored as one part as soon as it finishes, in any order, so a resume finds
+    whole batches done or missing, and the merge (sorted by run id) is always the same.
+    """
     store = Store(root, spec)
     store.create()               # (again on resume: harmless, and restores a lost parts/)
     if resume:
         store.tidy()
     done_ids, failed = store.done()
-    pending = [i for i in range(spec.n_runs) if i not in done_ids]
+    size = manifest.setdefault("batch_size", batch_size(spec.n_runs))
+    batches = [[i for i in range(b, min(b + size, spec.n_runs)) if i not in done_ids]
+               for b in range(0, spec.n_runs, size)]
+    batches = [b for b in batches if b]
     manifest.update(status="running", runs_done=len(done_ids) - failed, runs_failed=failed)
     write_json(root / "manifest.json", manifest)
     spec_id = spec.identity()
-    batches = [pending[i:i + batch_size] for i in range(0, len(pending), batch_size)]
+    local_parts = str(store.parts) if isinstance(executor, LocalExecutor) else None
     bar = Progress(spec.n_runs, len(done_ids)) if progress else None
-    t0 = time.monotonic()
-    results: dict[int, dict] = {}   # batch index -> result, until it can be written in order
-    next_batch, chunk, chunk_runs = 0, [], 0
+    t0 = last_write = time.monotonic()
     in_flight: dict = {}
     submitted = 0
     status = "interrupted"
-
-    def flush():
-        nonlocal chunk, chunk_runs
-        if chunk:
-            done, chunk, chunk_runs = chunk, [], 0
-            store.write_chunk(done)
-            manifest["runs_done"] += sum(r["status"] == "ok" for res in done for r in res["runs"])
-            manifest["runs_failed"] += sum(r["status"] == "failed" for res in done
-                                           for r in res["runs"])
-            write_json(root / "manifest.json", manifest)
-
     try:
-        while next_batch < len(batches):
-            # Bounded look-ahead: finished batches wait in `results` until they can be
-            # written in order, so they count against the limit too (memory stays flat).
-            while (submitted < len(batches)
-                   and len(in_flight) + len(results) < 4 * executor.slots):
+        while submitted < len(batches) or in_flight:
+            while submitted < len(batches) and len(in_flight) < 4 * executor.slots:
                 fut = executor.submit(run_batch, spec_id,
-                                      [spec.task(i) for i in batches[submitted]])
+                                      [spec.task(i) for i in batches[submitted]], local_parts)
                 in_flight[fut] = submitted
                 submitted += 1
             for fut in executor.wait_one(in_flight):
-                results[in_flight.pop(fut)] = fut.result()
-            while next_batch in results:     # write strictly in run order
-                res = results.pop(next_batch)
-                next_batch += 1
-                chunk.append(res)
-                chunk_runs += len(res["runs"])
+                del in_flight[fut]
+                res = fut.result()
+                if local_parts is None:          # a remote worker: the store is written here
+                    write_part(store.parts, res)
+                    states = res["runs"].column("status").to_pylist()
+                else:
+                    states = res["states"]
+                manifest["runs_done"] += states.count("ok")
+                manifest["runs_failed"] += states.count("failed")
                 if bar:
-                    bar.update(len(res["runs"]))
-                if chunk_runs >= chunk_size:
-                    flush()
-        flush()
+                    bar.update(len(states))
+            if time.monotonic() - last_write > 2.0:
+                last_write = time.monotonic()
+                write_json(root / "manifest.json", manifest)
         store.finalize()
         status = "complete"
     except KeyboardInterrupt:
-        flush()          # keep what finished in order
         executor.close(cancel=True)
         raise
     finally:
