@@ -71,12 +71,14 @@ class Group:
     rows: list[dict]            # ok runs
     root_seed: int
     replicates: int
+    others: tuple[str, ...] = ()   # the sweep's other varied parameters (split by --by)
 
-    def by_replicate(self) -> dict[int, dict] | None:
-        """Runs keyed by replicate when there is exactly one per replicate, else None."""
-        reps = [r["replicate"] for r in self.rows]
-        return ({r["replicate"]: r for r in self.rows} if len(set(reps)) == len(reps)
-                else None)
+    def by_replicate(self) -> dict[tuple, dict] | None:
+        """Runs keyed by (replicate, values of the other varied parameters) when each key
+        occurs once, else None. Equal keys in two groups are paired runs: same seed, same
+        everything but the compared parameter."""
+        keys = [(r["replicate"],) + tuple(r[p] for p in self.others) for r in self.rows]
+        return dict(zip(keys, self.rows)) if len(set(keys)) == len(keys) else None
 
 
 def _manifest(root: Path) -> dict:
@@ -104,10 +106,11 @@ def load_groups(dirs: list[Path], by: str | None = None, minimum: int = 2) -> li
             raise SweepError(f"--by {by}: not varied in {d}; varied: "
                              f"{', '.join(varied) or 'nothing'}")
         values = sorted({r[by] for r in rows}, key=lambda v: (isinstance(v, str), v))
+        others = tuple(p for p in varied if p != by)
         for v in values:
             label = f"{by.split('.')[-1]}={_fmt_value(v)}" + (f" ({base})" if len(dirs) > 1 else "")
             groups.append(Group(label, Path(d), [r for r in rows if r[by] == v],
-                                m["root_seed"], m["replicates"]))
+                                m["root_seed"], m["replicates"], others))
     if len(groups) < minimum:
         raise SweepError("compare needs at least two groups: give two sweeps, or --by a "
                          "parameter the sweep varied")
@@ -128,7 +131,7 @@ def check_outcomes(names: list[str] | None) -> list[str]:
 
 def paired(groups: list[Group]) -> bool:
     """Runs can be paired replicate by replicate (common random numbers)."""
-    if len({(g.root_seed, g.replicates) for g in groups}) != 1:
+    if len({(g.root_seed, g.replicates, g.others) for g in groups}) != 1:
         return False
     maps = [g.by_replicate() for g in groups]
     return all(m is not None and set(m) == set(maps[0]) for m in maps)
@@ -216,7 +219,7 @@ def compare(groups: list[Group], outcomes: list[str], seed: int = 0) -> Comparis
                 else:
                     a, b = values[i], values[j]
                 c = st.compare_amounts(a, b, rng, paired=is_paired)
-                eff = (f"difference {c.difference.median:+.3g} [{c.difference.low:+.3g}, "
+                eff = (f"second - first {c.difference.median:+.3g} [{c.difference.low:+.3g}, "
                        f"{c.difference.high:+.3g}] {unit}; "
                        f"{'rank-biserial' if is_paired else 'Cliff delta'} {c.effect:+.2f}; "
                        f"KS D={c.ks_statistic:.2f} p={c.ks_pvalue:.2g}")
@@ -235,7 +238,7 @@ def compare(groups: list[Group], outcomes: list[str], seed: int = 0) -> Comparis
                     a = [bool(fn(r)) for r in groups[i].rows]
                     b = [bool(fn(r)) for r in groups[j].rows]
                 c = st.compare_proportions(a, b, paired=is_paired)
-                eff = f"difference {c.difference:+.2f} [{c.low:+.2f}, {c.high:+.2f}]"
+                eff = f"second - first {c.difference:+.2f} [{c.low:+.2f}, {c.high:+.2f}]"
                 tests.append(Test(name, groups[i].label, groups[j].label, c.test, c.pvalue, eff))
         summaries.append(s)
     adjusted = st.fdr([t.pvalue for t in tests])

@@ -137,15 +137,15 @@ def response_figure(points: list, values: list[np.ndarray], param: str, label: s
     xs = np.arange(len(points)) if isinstance(points[0], str) else np.asarray(points, float)
     if binary:
         ps = [proportion(int(np.sum(v)), len(v)) for v in values]
-        ax.fill_between(xs, [p.low for p in ps], [p.high for p in ps], alpha=0.25,
+        ax.fill_between(xs, [p.low for p in ps], [p.high for p in ps], color="C0", alpha=0.25,
                         label="95% interval")
-        ax.plot(xs, [p.p for p in ps], "o-", label="share of runs")
+        ax.plot(xs, [p.p for p in ps], "o-", color="C0", label="share of runs")
         ax.set_ylim(-0.02, 1.02)
     else:
         q = np.array([np.percentile(v, [5, 25, 50, 75, 95]) for v in values])
-        ax.fill_between(xs, q[:, 0], q[:, 4], alpha=0.15, label="90% of runs")
-        ax.fill_between(xs, q[:, 1], q[:, 3], alpha=0.3, label="50% of runs")
-        ax.plot(xs, q[:, 2], "o-", label="median")
+        ax.fill_between(xs, q[:, 0], q[:, 4], color="C0", alpha=0.15, label="90% of runs")
+        ax.fill_between(xs, q[:, 1], q[:, 3], color="C0", alpha=0.3, label="50% of runs")
+        ax.plot(xs, q[:, 2], "o-", color="C0", label="median")
     if isinstance(points[0], str):
         ax.set_xticks(xs, points)
     ax.set_xlabel(param)
