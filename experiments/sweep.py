@@ -362,11 +362,19 @@ class LocalExecutor:
         self.pool = None
         if jobs > 1:
             import multiprocessing
+            import threading
             from concurrent.futures import ProcessPoolExecutor
-            # A fork server imports the model once; workers fork from it, clean and fast
-            # (plain fork is unsafe with threads, spawn re-imports everything per worker).
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["experiments.sweep"])
+            # Fork (instant: the workers inherit the imported model) when this process has
+            # no other threads, where it is safe; otherwise a fork server that imports the
+            # model once. Spawn would re-import everything in every worker.
+            methods = multiprocessing.get_all_start_methods()
+            if "fork" in methods and threading.active_count() == 1:
+                ctx = multiprocessing.get_context("fork")
+            elif "forkserver" in methods:
+                ctx = multiprocessing.get_context("forkserver")
+                ctx.set_forkserver_preload(["experiments.sweep"])
+            else:
+                ctx = multiprocessing.get_context("spawn")
             self.pool = ProcessPoolExecutor(jobs, mp_context=ctx)
 
     @property

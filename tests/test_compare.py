@@ -132,17 +132,17 @@ def sweeps(tmp_path_factory):
             "--trajectories", "--vary", "governance.regime=founder_control,board_control",
             "--vary", "ceo.listening=0.1,0.8", "--out", grid)
     assert r.returncode == 0, r.stderr
-    a, b = base / "a", base / "b"
-    for out, sc in ((a, "stability-ai"), (b, "board-control")):
+    a, b, c = base / "a", base / "b", base / "c"
+    for out, sc, seed in ((a, "stability-ai", 1), (b, "board-control", 1), (c, "stability-ai", 2)):
         r = cli("sweep", "--scenario", sc, "--replicates", 16, "--weeks", 80, "--jobs", 2,
-                "--no-progress", "--out", out)
+                "--seed", seed, "--no-progress", "--out", out)
         assert r.returncode == 0, r.stderr
     salt = base / "salt"
     r = cli("sweep", "--design", "saltelli", "--samples", 8, "--replicates", 2, "--weeks", 60,
             "--jobs", 2, "--no-progress", "--vary", "ceo.listening=0:1",
             "--vary", "ceo.spending=0:1", "--out", salt)
     assert r.returncode == 0, r.stderr
-    return {"grid": grid, "a": a, "b": b, "salt": salt, "base": base}
+    return {"grid": grid, "a": a, "b": b, "c": c, "salt": salt, "base": base}
 
 
 def _pngs_ok(paths):
@@ -156,7 +156,9 @@ def test_compare_by_a_parameter_writes_a_report_with_every_figure(sweeps, tmp_pa
     out = tmp_path / "report"
     r = cli("compare", sweeps["grid"], "--by", "governance.regime", "--out", out)
     assert r.returncode == 0, r.stderr
-    assert "log-rank" in r.stdout and "Mann-Whitney U" in r.stdout and "Fisher exact" in r.stdout
+    # one sweep split by a parameter: same replicate and other values -> paired runs
+    assert "runs are paired" in r.stdout
+    assert "log-rank" in r.stdout and "Wilcoxon signed-rank" in r.stdout and "McNemar" in r.stdout
     md = (out / "report.md").read_text()
     html = (out / "report.html").read_text()
     figs = sorted((out / "figures").glob("*.png"))
@@ -176,6 +178,13 @@ def test_compare_two_sweeps_with_shared_seeds_is_paired(sweeps, tmp_path):
             "ceo_out_by_78", "--out", tmp_path / "r")
     assert r.returncode == 0, r.stderr
     assert "paired" in r.stdout and "Wilcoxon signed-rank" in r.stdout and "McNemar" in r.stdout
+
+
+def test_compare_sweeps_with_other_seeds_is_not_paired(sweeps, tmp_path):
+    r = cli("compare", sweeps["a"], sweeps["c"], "--out", tmp_path / "r")
+    assert r.returncode == 0, r.stderr
+    assert "not paired" in r.stdout
+    assert "Mann-Whitney U" in r.stdout and "Fisher exact" in r.stdout and "KS D=" in r.stdout
 
 
 def test_plot_draws_responses_and_a_heat_map_for_two_parameters(sweeps, tmp_path):
