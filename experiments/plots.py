@@ -134,8 +134,23 @@ def response_figure(points: list, values: list[np.ndarray], param: str, label: s
     value, or for a yes/no outcome the share of runs with its 95% Wilson interval."""
     from experiments.statistics import proportion
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    xs = np.arange(len(points)) if isinstance(points[0], str) else np.asarray(points, float)
-    if binary:
+    categorical = isinstance(points[0], str)
+    xs = np.arange(len(points)) if categorical else np.asarray(points, float)
+    if categorical:      # separate values: points with interval bars, no lines between them
+        if binary:
+            ps = [proportion(int(np.sum(v)), len(v)) for v in values]
+            mid, lo, hi = [p.p for p in ps], [p.low for p in ps], [p.high for p in ps]
+            what = "share of runs (95% interval)"
+            ax.set_ylim(-0.02, 1.02)
+        else:
+            q = np.array([np.percentile(v, [5, 25, 50, 75, 95]) for v in values])
+            mid, lo, hi = q[:, 2], q[:, 0], q[:, 4]
+            ax.vlines(xs, q[:, 1], q[:, 3], color="C0", lw=6, alpha=0.4, label="50% of runs")
+            what = "median (bars: 90% of runs)"
+        ax.errorbar(xs, mid, yerr=[np.subtract(mid, lo), np.subtract(hi, mid)], fmt="o",
+                    color="C0", capsize=5, label=what)
+        ax.set_xlim(-0.5, len(points) - 0.5)
+    elif binary:
         ps = [proportion(int(np.sum(v)), len(v)) for v in values]
         ax.fill_between(xs, [p.low for p in ps], [p.high for p in ps], color="C0", alpha=0.25,
                         label="95% interval")
@@ -227,7 +242,9 @@ def ranking_figure(names: list[str], values, outcome: str, method: str, path: Pa
     ax.set_yticks(range(len(names)), [names[i] for i in order])
     ax.invert_yaxis()
     ax.axvline(0, color="grey", lw=0.8)
+    ax.set_xlim(-1.05, 1.05)
     ax.set_xlabel(method)
-    ax.set_title(f"Sensitivity ranking of {outcome} ({method})")
+    ax.set_title(f"Sensitivity ranking of {outcome} ({method})\nmonotonic effects only; "
+                 f"a saltelli sweep gives Sobol' indices", fontsize=10)
     ax.grid(alpha=0.3, axis="x")
     return _save(fig, path)
