@@ -21,11 +21,17 @@ _ASSIGN = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=\s*(.+?)\s*#\s*(.+)$")
 
 @dataclass(frozen=True)
 class Scenario:
-    """A loaded scenario: its validated parameters and where each value comes from."""
+    """A loaded scenario: its validated parameters and where each value comes from.
+
+    A lesson (a counterfactual for teaching) also states the question it answers and what
+    to look for in the comparison with its base."""
     name: str
     description: str
     params: Parameters
     sources: dict[str, str]
+    question: str = ""
+    look_for: str = ""
+    base: str | None = None
 
 
 def names() -> list[str]:
@@ -71,7 +77,10 @@ def _raw(name: str, seen: tuple[str, ...] = ()) -> tuple[dict, dict[str, str]]:
     base = data.pop("base", None)
     if base is not None:
         parent, parent_sources = _raw(base, seen + (name,))
+        for key in ("question", "look_for"):   # a lesson's own words are not inherited
+            parent.pop(key, None)
         data = _merge(parent, data)
+        data["_base"] = base
         sources = {**parent_sources, **sources}
     return data, sources
 
@@ -79,6 +88,8 @@ def _raw(name: str, seen: tuple[str, ...] = ()) -> tuple[dict, dict[str, str]]:
 def _finish(name: str, data: dict, sources: dict[str, str], overrides) -> Scenario:
     """Apply ``path=value`` overrides to raw scenario data and validate the whole tree."""
     description = data.pop("description", "")
+    question, look_for = data.pop("question", ""), data.pop("look_for", "")
+    base = data.pop("_base", None)
     for item in overrides:
         if "=" not in item:
             raise ParameterError(f"--set {item!r}: expected path=value, e.g. ceo.listening=0.8")
@@ -86,7 +97,8 @@ def _finish(name: str, data: dict, sources: dict[str, str], overrides) -> Scenar
         path = path.strip()
         override(data, path, parse_value(value.strip()))
         sources[path] = "command line (--set)"
-    return Scenario(name, description, build(Parameters, data), sources)
+    return Scenario(name, description, build(Parameters, data), sources, question, look_for,
+                    base)
 
 
 def load(name: str, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
@@ -105,6 +117,14 @@ def from_text(text: str, name: str = "custom", overrides: list[str] | tuple[str,
     base = data.pop("base", None)
     if base is not None:
         parent, parent_sources = _raw(base)
+        for key in ("question", "look_for"):
+            parent.pop(key, None)
         data = _merge(parent, data)
+        data["_base"] = base
         sources = {**parent_sources, **sources}
     return _finish(name, data, sources, overrides)
+
+
+def lessons() -> list[Scenario]:
+    """The shipped scenarios that are lessons (they state a question), by name."""
+    return [sc for sc in (load(n) for n in names()) if sc.question]
