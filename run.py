@@ -10,6 +10,8 @@
                         [--samples N] [--jobs J] [--seed ROOT] [--weeks N] [--set path=value ...]
                         [--trajectories] [--out DIR] [--resume | --force] [--scheduler ADDRESS]
     python run.py runs DIR
+    python run.py story --scenario stability-ai --seed 7 [--out DIR]
+    python run.py lessons
     python run.py compare DIR [DIR ...] [--by PARAM] [--outcomes NAMES] [--out REPORT_DIR]
     python run.py plot DIR [DIR ...] [--by PARAM] [--outcomes NAMES] [--out FIG_DIR]
     python run.py sensitivity DIR --outcome NAME [--out FIG_DIR]
@@ -65,7 +67,7 @@ def build_parser() -> Parser:
     p = Parser(prog="run.py", description="Agent-based simulation of startup governance.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser,
                            metavar="{scenarios,params,simulate,validate,sweep,runs,compare,plot,"
-                                   "sensitivity,bench}")
+                                   "sensitivity,story,lessons,bench}")
     sub.add_parser("scenarios", help="list the scenarios")
 
     def scenario_args(sp):
@@ -130,6 +132,13 @@ def build_parser() -> Parser:
     sp.add_argument("dir", type=Path, metavar="DIR", help="a sweep directory")
     sp.add_argument("--outcome", required=True, help="the outcome to explain")
     sp.add_argument("--out", type=Path, help="figure directory (default DIR/figures)")
+
+    sp = sub.add_parser("story", help="one run told in plain English, with a dashboard figure")
+    scenario_args(sp)
+    sp.add_argument("--seed", type=_seed, default=7, help="random seed (default 7)")
+    sp.add_argument("--weeks", type=_positive("--weeks"), help="horizon in weeks")
+    sp.add_argument("--out", type=Path, help="output directory (default results/stories/SCENARIO-seedSEED)")
+    sub.add_parser("lessons", help="the counterfactual lessons: question, what to look for, commands")
 
     sp = sub.add_parser("bench", help="time the baseline against a trivial Mesa model")
     sp.add_argument("--runs", type=_positive("--runs"), default=40, help="timed runs (default 40)")
@@ -353,10 +362,43 @@ def cmd_sensitivity(args) -> int:
     return 0
 
 
+def cmd_story(args) -> int:
+    from experiments.storage import write_run
+    from experiments.story import dashboard, ending, tell
+    from model import StartupModel
+    sc = _load(args, [f"run.weeks={args.weeks}"] if args.weeks else [])
+    out = args.out or ROOT / "results" / "stories" / f"{sc.name}-seed{args.seed}"
+    model = StartupModel(sc.params, seed=args.seed).run()
+    result = write_run(model, sc.name, args.seed, out)
+    lines = tell(model, sc.name, args.seed) + ending(result, model)
+    (out / "story.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path = dashboard(model, f"{sc.params.company.name} ({sc.name}), seed {args.seed}",
+                     out / "dashboard.png")
+    print("\n".join(lines))
+    print(f"\nwrote {out}/story.txt, {path.name}, weekly.csv, events.csv, summary.json")
+    return 0
+
+
+def cmd_lessons(args) -> int:
+    from model.scenarios import lessons
+    for sc in lessons():
+        print(f"{sc.name}: {sc.description}")
+        print(f"  question:     {sc.question}")
+        print(f"  look for:     {sc.look_for}")
+        print(f"  run:          python run.py sweep --scenario {sc.base} --replicates 200 "
+              f"--out results/sweeps/{sc.base}")
+        print(f"                python run.py sweep --scenario {sc.name} --replicates 200 "
+              f"--out results/sweeps/{sc.name}")
+        print(f"                python run.py compare results/sweeps/{sc.base} "
+              f"results/sweeps/{sc.name}")
+        print()
+    return 0
+
+
 COMMANDS = {"scenarios": cmd_scenarios, "params": cmd_params, "simulate": cmd_simulate,
             "validate": cmd_validate, "sweep": cmd_sweep, "runs": cmd_runs,
             "compare": cmd_compare, "plot": cmd_plot, "sensitivity": cmd_sensitivity,
-            "bench": cmd_bench}
+            "story": cmd_story, "lessons": cmd_lessons, "bench": cmd_bench}
 
 
 def main(argv=None) -> int:

@@ -155,8 +155,10 @@ class CEO(mesa.Agent):
         self.pressure = governance.pressure(m)
         excess = self.pressure - self.entrenchment
         if excess > 0.0 and m.rng.random() < m.p.governance.resign_rate * excess:
+            parts = sorted(governance.pressure_parts(m).items(), key=lambda kv: -kv[1])[:3]
             m.ceo_leaves("resigned", f"under pressure {self.pressure:.2f} "
-                         f"(entrenchment {self.entrenchment:.2f})")
+                         f"(entrenchment {self.entrenchment:.2f}); mostly "
+                         + ", ".join(f"{k} {v:.2f}" for k, v in parts))
 
 
 def m_clip(x: float) -> float:

@@ -25,6 +25,20 @@ def pressure(model) -> float:
             + g.pressure_board_exits * model.board_exit_fraction)
 
 
+def pressure_parts(model) -> dict[str, float]:
+    """The terms of :func:`pressure`, in words (to explain a resignation)."""
+    g = model.p.governance
+    investors = model.investor_list
+    calls = sum(1 for i in investors if "resign" in i.demands and i.seat != "none")
+    seated = sum(1 for i in investors if i.seat != "none")
+    return {"investors' lost trust": g.pressure_investors * (1.0 - model.trust_investors),
+            "calls to resign": g.pressure_calls * calls / max(1, seated),
+            "executives leaving": g.pressure_departures * model.exec_departed_fraction,
+            "the core team leaving": g.pressure_core * model.core_departed_fraction,
+            "unpaid bills": g.pressure_payables * model.payables_pressure,
+            "investors leaving the board": g.pressure_board_exits * model.board_exit_fraction}
+
+
 def removal_vote(model) -> tuple[bool, str]:
     """Hold a vote on removing the CEO. Returns (removed, how the vote went)."""
     g, a = model.p.governance, model.p.investor_actions
