@@ -1,0 +1,102 @@
+"""Story mode and the lessons: the text tells the run's real events with their numbers,
+the dashboard figure is drawn, and lessons state a question and differ from their base."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, make_params, seeds, simulate
+from experiments.runner import summaries
+from experiments.story import ending, tell
+from model.outcomes import summary
+from model.scenarios import lessons, load
+
+
+def cli(*args, timeout=120):
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory):
+    out = tmp_path_factory.mktemp("story") / "s"
+    r = cli("story", "--scenario", "stability-ai", "--seed", 7, "--out", out)
+    assert r.returncode == 0, r.stderr
+    return r, out
+
+
+def test_story_writes_text_dashboard_and_run_files(story):
+    r, out = story
+    for name in ("story.txt", "dashboard.png", "weekly.csv", "events.csv", "summary.json"):
+        assert (out / name).exists(), name
+    png = (out / "dashboard.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 30_000
+    assert (out / "story.txt").read_text().strip() in r.stdout
+
+
+def test_story_dates_and_weeks_agree_and_name_real_events(story):
+    r, out = story
+    events = list(csv.DictReader(open(out / "events.csv")))
+    told = re.findall(r"^(\d{4}-\d{2}-\d{2}), week (\d+):", r.stdout, flags=re.M)
+    assert len(told) >= 10
+    dates = {(e["date"], e["week"]) for e in events}
+    for date, week in told[1:]:            # the first line is the week-0 introduction
+        assert (date, week) in dates, (date, week)
+
+
+def test_story_explains_departures_and_the_ceo_exit(story):
+    r, out = story
+    s = json.loads((out / "summary.json").read_text())
+    assert "mainly because of" in r.stdout      # why people left
+    if s["ceo_exit_week"] is not None:
+        assert re.search(rf"week {s['ceo_exit_week']}: the founder-CEO (resigns|is removed)",
+                         r.stdout)
+        assert "mostly" in r.stdout or "vote" in r.stdout   # which pressures, or the vote
+    assert "How it ended:" in r.stdout
+
+
+def test_story_numbers_are_the_runs_numbers():
+    params = make_params("stability-ai")
+    s = seeds(3, root=41)
+    for seed in s:
+        m = simulate(params, seed)
+        lines = tell(m, "stability-ai", seed) + ending(summary(m, "stability-ai", seed), m)
+        cash = m.datacollector.model_vars["cash"]
+        for line in lines:
+            hit = re.match(r"\d{4}-\d{2}-\d{2}, week (\d+): the CEO opens a funding round.*"
+                           r"cash \$([\d,.]+)M", line)
+            if hit:
+                week, told = int(hit.group(1)), float(hit.group(2).replace(",", ""))
+                assert told == pytest.approx(cash[week] / 1e6, abs=0.051)
+
+
+def test_every_lesson_states_its_question_and_runs():
+    ls = lessons()
+    assert len(ls) >= 7
+    for sc in ls:
+        assert sc.question.endswith("?") and len(sc.look_for) > 20 and sc.base
+        load(sc.base)                          # the base it is compared with exists
+    r = cli("lessons")
+    assert r.returncode == 0 and all(sc.name in r.stdout for sc in ls)
+
+
+@pytest.mark.parametrize("name,key,sign", [
+    ("disciplined-compute", "compute_cost_2023", -1),
+    ("board-control", "ceo_exit_week", -1),
+    ("earlier-layoffs", "layoffs", +1),
+    ("listening-ceo", "total_raised", +1),
+])
+def test_lessons_move_the_outcome_they_are_about(name, key, sign):
+    s = seeds(60, root=99)
+    base = summaries(load("stability-ai"), s)
+    alt = summaries(load(name), s)
+    def med(rows):
+        return np.median([r[key] if r[key] is not None else 104 for r in rows])
+    assert sign * (med(alt) - med(base)) > 0, (med(base), med(alt))
