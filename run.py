@@ -12,6 +12,7 @@
     python run.py runs DIR
     python run.py story --scenario stability-ai --seed 7 [--out DIR]
     python run.py lessons
+    python run.py play [--scenario stability-ai] [--seed S] [--save FILE] [--resume FILE]
     python run.py compare DIR [DIR ...] [--by PARAM] [--outcomes NAMES] [--out REPORT_DIR]
     python run.py plot DIR [DIR ...] [--by PARAM] [--outcomes NAMES] [--out FIG_DIR]
     python run.py sensitivity DIR --outcome NAME [--out FIG_DIR]
@@ -67,7 +68,7 @@ def build_parser() -> Parser:
     p = Parser(prog="run.py", description="Agent-based simulation of startup governance.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser,
                            metavar="{scenarios,params,simulate,validate,sweep,runs,compare,plot,"
-                                   "sensitivity,story,lessons,bench}")
+                                   "sensitivity,story,lessons,play,bench}")
     sub.add_parser("scenarios", help="list the scenarios")
 
     def scenario_args(sp):
@@ -139,6 +140,13 @@ def build_parser() -> Parser:
     sp.add_argument("--weeks", type=_positive("--weeks"), help="horizon in weeks")
     sp.add_argument("--out", type=Path, help="output directory (default results/stories/SCENARIO-seedSEED)")
     sub.add_parser("lessons", help="the counterfactual lessons: question, what to look for, commands")
+    sp = sub.add_parser("play", help="be the founder-CEO: decide every month, then a debrief")
+    scenario_args(sp)
+    sp.add_argument("--seed", type=_seed, default=7, help="random seed (default 7)")
+    sp.add_argument("--save", type=Path, help="save the game here after every board meeting")
+    sp.add_argument("--resume", type=Path, help="continue a saved game")
+    sp.add_argument("--debrief-seeds", type=_positive("--debrief-seeds"), default=200,
+                    help="simulated founders to compare with (default 200)")
 
     sp = sub.add_parser("bench", help="time the baseline against a trivial Mesa model")
     sp.add_argument("--runs", type=_positive("--runs"), default=40, help="timed runs (default 40)")
@@ -395,10 +403,36 @@ def cmd_lessons(args) -> int:
     return 0
 
 
+def cmd_play(args) -> int:
+    from experiments.play import play
+    resume = None
+    if args.resume:
+        try:
+            resume = json.loads(args.resume.read_text(encoding="utf-8"))
+            args.scenario, args.seed = resume["scenario"], int(resume["seed"])
+            args.sets = list(resume.get("sets", [])) + list(args.sets)
+            if not isinstance(resume["log"], list):
+                raise TypeError
+        except (OSError, ValueError, KeyError, TypeError):
+            raise UsageError(f"--resume {args.resume}: not a saved game") from None
+    sc = _load(args)
+
+    def read():
+        line = sys.stdin.readline()
+        return line if line else None
+
+    def write(text):
+        print(text, flush=True)
+
+    play(sc, args.seed, read, write, save=args.save or args.resume, resume=resume,
+         sets=list(args.sets), debrief_seeds=args.debrief_seeds)
+    return 0
+
+
 COMMANDS = {"scenarios": cmd_scenarios, "params": cmd_params, "simulate": cmd_simulate,
             "validate": cmd_validate, "sweep": cmd_sweep, "runs": cmd_runs,
             "compare": cmd_compare, "plot": cmd_plot, "sensitivity": cmd_sensitivity,
-            "story": cmd_story, "lessons": cmd_lessons, "bench": cmd_bench}
+            "story": cmd_story, "lessons": cmd_lessons, "play": cmd_play, "bench": cmd_bench}
 
 
 def main(argv=None) -> int:

@@ -17,6 +17,8 @@ class CEO(mesa.Agent):
     Traits (all in [0, 1]) are copied from the scenario's ``ceo`` or ``interim_ceo`` table.
     """
 
+    starts_rounds = True   # opens a round by itself when runway gets short
+
     def __init__(self, model, traits, name: str, founder: bool) -> None:
         super().__init__(model)
         for t in TRAITS:

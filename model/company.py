@@ -81,9 +81,10 @@ class StartupModel(mesa.Model):
     Args:
         params: the validated parameter tree (see :mod:`model.parameters`).
         seed: seed of the model's random generator; the same seed gives the same run.
+        ceo_class: the founder-CEO's class (default :class:`model.ceo.CEO`).
     """
 
-    def __init__(self, params: Parameters, seed: int | None = None) -> None:
+    def __init__(self, params: Parameters, seed: int | None = None, ceo_class=None) -> None:
         super().__init__(rng=seed)
         self.p = p = params
         self.start = p.start
@@ -112,7 +113,8 @@ class StartupModel(mesa.Model):
         self.last_vote_week = -999
 
         # people
-        self.ceo = CEO(self, p.ceo, "the founder-CEO", founder=True)
+        # ceo_class: a CEO subclass whose decisions come from elsewhere (a student playing)
+        self.ceo = (ceo_class or CEO)(self, p.ceo, "the founder-CEO", founder=True)
         self.investor_list: list[Investor] = [
             Investor(self, i.name, i.seat, i.stake, i.lead, i.initial_trust)
             for i in p.investors.values()]
@@ -401,9 +403,11 @@ class StartupModel(mesa.Model):
         self.news.compute_cuts += 1
         self.record("compute_cut", ceo, f"compute spend cut by {self.p.compute.cut_fraction:.0%}")
 
-    def layoff(self, ceo) -> None:
-        """Lay off a share of the staff and of the non-core researchers; pay severance."""
-        wf, frac = self.p.workforce, self.p.workforce.layoff_fraction
+    def layoff(self, ceo, fraction: float | None = None) -> None:
+        """Lay off a share (default ``workforce.layoff_fraction``) of the staff and of the
+        non-core researchers; pay severance."""
+        wf = self.p.workforce
+        frac = wf.layoff_fraction if fraction is None else fraction
         n_staff = int(round(self.staff * frac))
         pool = [r for r in self.researchers if not r.core]
         n_res = int(round(len(pool) * frac))

@@ -43,7 +43,8 @@ class Fundraising:
         """One week of fundraising, run by the CEO."""
         p, week = self.p, model.week
         if self.round is None:
-            if model.runway_weeks < p.start_runway_weeks and week >= self.cooldown_until:
+            if (ceo.starts_rounds and model.runway_weeks < p.start_runway_weeks
+                    and week >= self.cooldown_until):
                 self._start(model, ceo)
             return
         self._maybe_bridge(model)
@@ -53,6 +54,11 @@ class Fundraising:
             self._fail(model)
 
     # -- pieces
+    def start(self, model, ceo, size: float, valuation: float) -> None:
+        """Open a round with a chosen size and post-money valuation (USD)."""
+        self.ask_size, self.ask_valuation = size, valuation
+        self._start(model, ceo)
+
     def _start(self, model, ceo) -> None:
         p = self.p
         self.rounds_started += 1
