@@ -13,6 +13,7 @@
     python run.py story --scenario stability-ai --seed 7 [--out DIR]
     python run.py lessons
     python run.py play [--scenario stability-ai] [--seed S] [--save FILE] [--resume FILE]
+    python run.py dashboard [--port 8765]
     python run.py compare DIR [DIR ...] [--by PARAM] [--outcomes NAMES] [--out REPORT_DIR]
     python run.py plot DIR [DIR ...] [--by PARAM] [--outcomes NAMES] [--out FIG_DIR]
     python run.py sensitivity DIR --outcome NAME [--out FIG_DIR]
@@ -68,7 +69,7 @@ def build_parser() -> Parser:
     p = Parser(prog="run.py", description="Agent-based simulation of startup governance.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser,
                            metavar="{scenarios,params,simulate,validate,sweep,runs,compare,plot,"
-                                   "sensitivity,story,lessons,play,bench}")
+                                   "sensitivity,story,lessons,play,dashboard,bench}")
     sub.add_parser("scenarios", help="list the scenarios")
 
     def scenario_args(sp):
@@ -147,6 +148,11 @@ def build_parser() -> Parser:
     sp.add_argument("--resume", type=Path, help="continue a saved game")
     sp.add_argument("--debrief-seeds", type=_positive("--debrief-seeds"), default=200,
                     help="simulated founders to compare with (default 200)")
+
+    sp = sub.add_parser("dashboard", help="the live browser dashboard (Mesa SolaraViz)")
+    sp.add_argument("--port", type=_positive("--port"), default=8765, help="port (default 8765)")
+    sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sp.add_argument("--no-browser", action="store_true", help=argparse.SUPPRESS)
 
     sp = sub.add_parser("bench", help="time the baseline against a trivial Mesa model")
     sp.add_argument("--runs", type=_positive("--runs"), default=40, help="timed runs (default 40)")
@@ -429,10 +435,25 @@ def cmd_play(args) -> int:
     return 0
 
 
+def cmd_dashboard(args) -> int:
+    import subprocess
+    app = ROOT / "experiments" / "dashboard.py"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+    print(f"dashboard: http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
+    try:
+        return subprocess.call([sys.executable, "-m", "solara", "run", str(app), "--host",
+                                args.host, "--port", str(args.port), "--production",
+                                "--no-open"], cwd=ROOT, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
 COMMANDS = {"scenarios": cmd_scenarios, "params": cmd_params, "simulate": cmd_simulate,
             "validate": cmd_validate, "sweep": cmd_sweep, "runs": cmd_runs,
             "compare": cmd_compare, "plot": cmd_plot, "sensitivity": cmd_sensitivity,
-            "story": cmd_story, "lessons": cmd_lessons, "play": cmd_play, "bench": cmd_bench}
+            "story": cmd_story, "lessons": cmd_lessons, "play": cmd_play,
+            "dashboard": cmd_dashboard, "bench": cmd_bench}
 
 
 def main(argv=None) -> int:

@@ -1,0 +1,90 @@
+"""Live dashboard on Mesa's SolaraViz: sliders for the key parameters, play/step/reset,
+live charts of cash and payables, trust by group and headcount, and the running event list.
+
+    python run.py dashboard            (or: solara run experiments/dashboard.py)
+"""
+
+from __future__ import annotations
+
+import solara
+from mesa.visualization import SolaraViz, make_plot_component
+from mesa.visualization.utils import update_counter
+
+from model import StartupModel, load
+from model.calendar import week_date
+
+SCENARIO = "stability-ai"
+
+
+class DashboardModel(StartupModel):
+    """The model with its key parameters as keyword arguments (what SolaraViz sets)."""
+
+    def __init__(self, spending: float = 0.9, listening: float = 0.1,
+                 promise_propensity: float = 0.5, transparency: float = 0.15,
+                 regime: str = "founder_control", seed: int = 7) -> None:
+        sets = [f"ceo.spending={spending}", f"ceo.listening={listening}",
+                f"ceo.promise_propensity={promise_propensity}",
+                f"ceo.transparency={transparency}", f"governance.regime={regime!r}"]
+        super().__init__(load(SCENARIO, sets).params, seed=int(seed))
+
+
+def _slider(label, value, lo=0.0, hi=1.0, step=0.05):
+    return {"type": "SliderFloat", "value": value, "label": label, "min": lo, "max": hi,
+            "step": step}
+
+
+MODEL_PARAMS = {
+    "spending": _slider("CEO spending aggressiveness", 0.9),
+    "listening": _slider("CEO listening to investors", 0.1),
+    "promise_propensity": _slider("CEO promise propensity (per week)", 0.5),
+    "transparency": _slider("CEO transparency with the board", 0.15),
+    "regime": {"type": "Select", "value": "founder_control", "label": "Governance regime",
+               "values": ["founder_control", "board_control"]},
+    "seed": {"type": "InputText", "value": 7, "label": "Random seed"},
+}
+
+
+def _in_millions(ax):
+    ax.set_ylabel("USD")
+    ax.set_title("Cash and unpaid bills")
+
+
+def _trust(ax):
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("trust in the CEO (0-1)")
+    ax.set_title("Trust by group")
+
+
+def _headcount(ax):
+    ax.set_ylabel("people")
+    ax.set_title("Headcount by group")
+
+
+CashPlot = make_plot_component({"cash": "tab:blue", "payables": "tab:orange"},
+                               post_process=_in_millions)
+TrustPlot = make_plot_component({"trust_investors": "tab:blue", "trust_executives": "tab:orange",
+                                 "trust_researchers": "tab:green"}, post_process=_trust)
+HeadcountPlot = make_plot_component({"staff": "tab:blue", "researchers": "tab:orange",
+                                     "executives": "tab:green"}, post_process=_headcount)
+
+QUIET = {"promise_made", "promise_kept", "promise_broken"}
+
+
+@solara.component
+def EventList(model):
+    """The latest events, newest first."""
+    update_counter.get()
+    week = model.week
+    rows = [e for e in model.events if e.event not in QUIET][-15:][::-1]
+    lines = [f"**Week {week} ({week_date(model.start, max(week - 1, 0))}):** cash "
+             f"${model.cash / 1e6:.1f}M, unpaid bills ${model.payables / 1e6:.1f}M, "
+             f"runway {model.runway_weeks:.0f} weeks; CEO in office: "
+             f"{'yes' if model.ceo_in_office else 'no'}", "", "| week | event | who | detail |",
+             "|---|---|---|---|"]
+    lines += [f"| {e.week} | {e.event.replace('_', ' ')} | {e.agent} | {e.detail} |" for e in rows]
+    solara.Markdown("\n".join(lines))
+
+
+model = DashboardModel()
+page = SolaraViz(model, components=[CashPlot, TrustPlot, HeadcountPlot, (EventList, 0)],
+                 model_params=MODEL_PARAMS, name="Startup governance")
