@@ -400,11 +400,11 @@ def cmd_lessons(args) -> int:
         print(f"  question:     {sc.question}")
         print(f"  look for:     {sc.look_for}")
         print(f"  run:          python run.py sweep --scenario {sc.base} --replicates 200 "
-              f"--out results/sweeps/{sc.base}")
+              f"--trajectories --out results/sweeps/{sc.base}")
         print(f"                python run.py sweep --scenario {sc.name} --replicates 200 "
-              f"--out results/sweeps/{sc.name}")
+              f"--trajectories --out results/sweeps/{sc.name}")
         print(f"                python run.py compare results/sweeps/{sc.base} "
-              f"results/sweeps/{sc.name}")
+              f"results/sweeps/{sc.name} --out results/reports/{sc.name}")
         print()
     return 0
 

@@ -3,7 +3,7 @@
     python experiments/loops.py            writes docs/causal-loops.png
     from experiments.loops import draw; draw("x.png")
 
-Every arrow is a link in the code (module in the comment). An arrow marked + means "more of
+Every arrow is a link in the code (the last field of each ``EDGES`` entry says where). An arrow marked + means "more of
 the cause, more of the effect" (all else equal); - means "more of the cause, less of the
 effect". A loop with an even number of - links is reinforcing (R), an odd number balancing (B).
 The diagram is a simplification: the footnote names links that exist in the code but are not
@@ -12,7 +12,6 @@ drawn, to keep it legible.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import matplotlib
@@ -145,10 +144,12 @@ def _sign_point(src, dst, rad):
 
 
 def _loop_direction(nodes) -> str:
-    """Clockwise or counter-clockwise, from the signed area of the loop's node polygon."""
-    pts = [NODES[k][:2] for k in nodes]
-    if len(pts) == 2:   # a two-node loop: its two arcs (rad > 0) turn counter-clockwise
-        return "ccw"
+    """Clockwise or counter-clockwise, from the signed area enclosed by the loop's arrows."""
+    rads = {(a, b): rad for a, b, _, rad, _ in EDGES}
+    pts = []
+    for a, b in zip(nodes, nodes[1:] + nodes[:1]):
+        curve = _bezier(NODES[a][:2], NODES[b][:2], rads[(a, b)])
+        pts += [curve(t / 8) for t in range(8)]
     area = sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(pts, pts[1:] + pts[:1]))
     return "ccw" if area > 0 else "cw"
 

@@ -141,7 +141,8 @@ def ending(summary: dict, model) -> list[str]:
     start = model.start
     out = ["", "How it ended:"]
     if summary["ceo_exit_week"] is not None:
-        out.append(f"  The founder-CEO {summary['ceo_exit_kind']} in week "
+        verb = "was removed" if summary["ceo_exit_kind"] == "removed" else "resigned"
+        out.append(f"  The founder-CEO {verb} in week "
                    f"{summary['ceo_exit_week']} ({week_date(start, summary['ceo_exit_week'])}).")
     else:
         out.append("  The founder-CEO was still in office when the run ended.")
