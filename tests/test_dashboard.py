@@ -59,6 +59,20 @@ def _week(page, week: int) -> None:
     page.get_by_text(f"Week {week} (").wait_for(timeout=30000)
 
 
+def _shot(locator) -> bytes:
+    """A screenshot of a chart; charts are replaced when they re-render, so try again if the
+    element was swapped out while it was being captured."""
+    from playwright.sync_api import Error
+    for attempt in range(10):
+        try:
+            return locator.screenshot(timeout=10000)
+        except Error:
+            if attempt == 9:
+                raise
+            locator.page.wait_for_timeout(500)
+    raise AssertionError("unreachable")
+
+
 def _steps(page, start: int, n: int) -> None:
     step = page.get_by_role("button", name="STEP")
     for k in range(1, n + 1):
@@ -79,9 +93,9 @@ def test_dashboard_steps_and_reacts_to_a_slider(server, tmp_path):
             assert page.get_by_text(label).count() >= 1, label
         cash = page.locator("img").first
         _week(page, 0)
-        before = cash.screenshot()
+        before = _shot(cash)
         _steps(page, 0, 15)
-        after = cash.screenshot()
+        after = _shot(cash)
         assert after != before                                   # the cash chart has data
         # Move the spending slider to its far left, reset: the model is rebuilt with it.
         slider = page.locator(".v-input", has_text="CEO spending aggressiveness").locator(
@@ -92,7 +106,7 @@ def test_dashboard_steps_and_reacts_to_a_slider(server, tmp_path):
         page.get_by_role("button", name="RESET").click()
         _week(page, 0)
         _steps(page, 0, 15)
-        frugal = cash.screenshot()
+        frugal = _shot(cash)
         assert frugal != after                                   # another company, other cash
         out = ROOT / "results" / "dashboard"
         out.mkdir(parents=True, exist_ok=True)
