@@ -29,6 +29,13 @@ BASELINE = "stability-ai"
 
 # --------------------------------------------------------------------------- plain helpers
 
+def cli(*args, timeout=300):
+    """Run ``run.py`` with ``args`` in a subprocess, as a user would."""
+    import subprocess
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
 def make_params(name: str = BASELINE, *sets: str):
     """Validated parameters of scenario ``name`` with ``path=value`` overrides."""
     return load(name, list(sets)).params

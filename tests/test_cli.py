@@ -3,12 +3,10 @@
 import csv
 import datetime as dt
 import json
-import subprocess
-import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import cli
 from model import ParameterError, load, names
 from model.parameters import describe
 from model.scenarios import from_text
@@ -23,9 +21,6 @@ SUMMARY_REQUIRED = ("scenario", "seed", "weeks_run", "ceo_exit_week", "ceo_exit_
                     "min_cash", "final_cash", "final_payables", "insolvent_week")
 
 
-def cli(*args, timeout=120):
-    return subprocess.run([sys.executable, str(ROOT / "run.py"), *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 # --------------------------------------------------------------------------- listing

@@ -3,14 +3,12 @@ real model output, the report and its figures, sensitivity, and bad input."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import ROOT, seeds
+from conftest import cli, seeds
 from experiments import statistics as st
 from experiments.designs import build_design
 from experiments.runner import summaries
@@ -18,9 +16,6 @@ from experiments.seeds import run_seeds
 from model import load
 
 
-def cli(*args, timeout=300):
-    return subprocess.run([sys.executable, str(ROOT / "run.py"), *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 def one_error_line(r):

@@ -6,22 +6,17 @@ from __future__ import annotations
 import csv
 import json
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from conftest import ROOT, make_params, seeds, simulate
+from conftest import cli, make_params, seeds, simulate
 from experiments.runner import summaries
 from experiments.story import ending, tell
 from model.outcomes import summary
 from model.scenarios import lessons, load
 
 
-def cli(*args, timeout=120):
-    return subprocess.run([sys.executable, str(ROOT / "run.py"), *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
