@@ -10,33 +10,34 @@ can vote the CEO out.
 from __future__ import annotations
 
 
-def pressure(model) -> float:
-    """Pressure on the CEO (dimensionless): lost investor trust, calls to resign, departures,
-    the core team leaving, unpaid bills and investors leaving the board."""
+PRESSURE_TERMS = ("investors' lost trust", "calls to resign", "executives leaving",
+                  "the core team leaving", "unpaid bills", "investors leaving the board")
+
+
+def pressure_terms(model) -> tuple[float, ...]:
+    """The terms of the pressure on the CEO (dimensionless), in the order of PRESSURE_TERMS:
+    lost investor trust, calls to resign, executives and the core team leaving, unpaid bills
+    and investors leaving the board."""
     g = model.p.governance
     investors = model.investor_list
     calls = sum(1 for i in investors if "resign" in i.demands and i.seat != "none")
     seated = sum(1 for i in investors if i.seat != "none")
-    return (g.pressure_investors * (1.0 - model.trust_investors)
-            + g.pressure_calls * calls / max(1, seated)
-            + g.pressure_departures * model.exec_departed_fraction
-            + g.pressure_core * model.core_departed_fraction
-            + g.pressure_payables * model.payables_pressure
-            + g.pressure_board_exits * model.board_exit_fraction)
+    return (g.pressure_investors * (1.0 - model.trust_investors),
+            g.pressure_calls * calls / max(1, seated),
+            g.pressure_departures * model.exec_departed_fraction,
+            g.pressure_core * model.core_departed_fraction,
+            g.pressure_payables * model.payables_pressure,
+            g.pressure_board_exits * model.board_exit_fraction)
+
+
+def pressure(model) -> float:
+    """Pressure on the CEO: the sum of its terms."""
+    return sum(pressure_terms(model))
 
 
 def pressure_parts(model) -> dict[str, float]:
-    """The terms of :func:`pressure`, in words (to explain a resignation)."""
-    g = model.p.governance
-    investors = model.investor_list
-    calls = sum(1 for i in investors if "resign" in i.demands and i.seat != "none")
-    seated = sum(1 for i in investors if i.seat != "none")
-    return {"investors' lost trust": g.pressure_investors * (1.0 - model.trust_investors),
-            "calls to resign": g.pressure_calls * calls / max(1, seated),
-            "executives leaving": g.pressure_departures * model.exec_departed_fraction,
-            "the core team leaving": g.pressure_core * model.core_departed_fraction,
-            "unpaid bills": g.pressure_payables * model.payables_pressure,
-            "investors leaving the board": g.pressure_board_exits * model.board_exit_fraction}
+    """The terms of the pressure, named in words (to explain a resignation)."""
+    return dict(zip(PRESSURE_TERMS, pressure_terms(model)))
 
 
 def removal_vote(model) -> tuple[bool, str]:

@@ -3,7 +3,7 @@
 Conventions
 -----------
 * Scenarios are loaded fresh for every test (``Parameters`` objects are mutable).
-* Seeds are fixed and come from :func:`experiments.seeds.run_seeds` with a root seed.
+* Seeds are fixed and come from :func:`experiments.runs.seeds.run_seeds` with a root seed.
 * ``batch`` runs a scenario over many seeds once per session and caches the finished models;
   tests must only read those models, never step or change them.
 """
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:           # the package is used from the checkout, not installed
     sys.path.insert(0, str(ROOT))
 
-from experiments.seeds import run_seeds  # noqa: E402
+from experiments.runs.seeds import run_seeds  # noqa: E402
 from model import StartupModel, load  # noqa: E402
 
 ROOT_SEED = 123
@@ -78,7 +78,7 @@ def batch(name: str = BASELINE, sets: tuple[str, ...] | list[str] = (), n: int =
 
 def km_median_exit(models) -> float | None:
     """Kaplan-Meier median week of the founder's exit (censored at the last week run)."""
-    from experiments.statistics import km_quantiles
+    from experiments.analysis.statistics import km_quantiles
     times = [m.ceo_exit_week if m.ceo_exit_week is not None else m.week - 1 for m in models]
     return km_quantiles(times, [m.ceo_exit_week is not None for m in models]).median
 

@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import batch, km_median_exit
-from experiments.validate import validate
+from experiments.analysis.validate import validate
 from model import load
 
 

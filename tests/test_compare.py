@@ -9,10 +9,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import cli, seeds
-from experiments import statistics as st
-from experiments.designs import build_design
-from experiments.runner import summaries
-from experiments.seeds import run_seeds
+from experiments.analysis import statistics as st
+from experiments.runs.designs import build_design
+from experiments.runs.runner import summaries
+from experiments.runs.seeds import run_seeds
 from model import load
 
 
@@ -210,7 +210,7 @@ def test_sensitivity_ranks_with_a_caveat_for_other_designs(sweeps):
 
 def test_runs_in_a_report_match_the_store(sweeps):
     rows = pq.read_table(sweeps["grid"] / "runs.parquet").to_pylist()
-    from experiments.compare import compare, load_groups
+    from experiments.analysis.compare import compare, load_groups
     groups = load_groups([sweeps["grid"]], by="governance.regime")
     assert sum(len(g.rows) for g in groups) == len(rows)
     c = compare(groups, ["exec_departures"])

@@ -1,4 +1,4 @@
-"""Experimental designs (experiments.designs): --vary specs, grid, Latin hypercube, Sobol'."""
+"""Experimental designs (experiments.runs.designs): --vary specs, grid, Latin hypercube, Sobol'."""
 
 import itertools
 import math
@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from experiments.designs import DESIGNS, DesignError, Factor, build_design, parse_factor
+from experiments.runs.designs import DESIGNS, DesignError, Factor, build_design, parse_factor
 
 SEED = 20221017
 

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from conftest import ROOT, make_params, seeds, simulate
-from experiments.runner import simulate as runner_simulate
+from experiments.runs.runner import simulate as runner_simulate
 from model import load
 
 
@@ -41,7 +41,7 @@ def test_different_seeds_give_different_runs():
 
 
 def test_runner_does_not_change_the_scenario_it_runs():
-    """experiments.runner.simulate(scenario, seed, weeks) must not change ``scenario``.
+    """experiments.runs.runner.simulate(scenario, seed, weeks) must not change ``scenario``.
 
     It sets ``scenario.params.run.weeks = weeks`` in place (experiments/runner.py), so every
     later run of the same Scenario object silently uses the shortened horizon.

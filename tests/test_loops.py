@@ -1,6 +1,6 @@
 """The causal-loop diagram (experiments/loops.py) draws a real PNG."""
 
-from experiments.loops import draw
+from experiments.teaching.loops import draw
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from conftest import ROOT
-from experiments.play import QUESTIONS, Game, replay
+from experiments.teaching.play import QUESTIONS, Game, replay
 from model import load
 
 KEEP = ["keep", "none", "none", "asis", "none", "keep", "stay"]

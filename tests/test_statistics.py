@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from experiments.statistics import km_quantiles
+from experiments.analysis.statistics import km_quantiles
 
 # Hand-computed example. Times 1..7, '+' = censored:  1, 2, 2+, 3, 4+, 5, 6, 7+
 #   t=1: 8 at risk, 1 event  S = 7/8            = 0.875   F = 0.125

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from conftest import cli, make_params, seeds, simulate
-from experiments.runner import summaries
-from experiments.story import ending, tell
+from experiments.runs.runner import summaries
+from experiments.teaching.story import ending, tell
 from model.outcomes import summary
 from model.scenarios import lessons, load
 

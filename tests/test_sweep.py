@@ -24,14 +24,30 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import ROOT
-from experiments.designs import build_design
-from experiments.seeds import run_seeds
+from experiments.runs.designs import build_design
+from experiments.runs.seeds import run_seeds
 from model import load
 from model.company import WEEKLY_COLUMNS
 from model.outcomes import EVENT_COLUMNS, SUMMARY_TYPES
 from model.parameters import to_dict
 
-FAIL_ENV = "STARTUP_SIM_FAIL_RUNS"
+# A model class that raises for two chosen runs (run ids 3 and 5 of the "failing" sweep:
+# replicate 3 at listening 0.2 and replicate 1 at listening 0.8), given to the sweep with
+# --model as a researcher would give their own StartupModel subclass.
+FAILING_MODEL = """
+from experiments.runs.seeds import run_seeds
+from model import StartupModel
+
+SEEDS = run_seeds(8, 4)
+FAIL = {(0.2, SEEDS[3]), (0.8, SEEDS[1])}
+
+
+class FailingModel(StartupModel):
+    def __init__(self, params, seed=None, **kw):
+        if (params.ceo.listening, seed) in FAIL:
+            raise RuntimeError("injected failure (a model subclass of the test)")
+        super().__init__(params, seed=seed, **kw)
+"""
 TABLES = ("runs.parquet", "events.parquet", "trajectories.parquet")
 
 GRID_SEED, GRID_REPS, WEEKS = 11, 15, 30
@@ -61,7 +77,7 @@ def command(*args):
 
 
 def environment(extra=None):
-    env = {k: v for k, v in os.environ.items() if k != FAIL_ENV}
+    env = dict(os.environ)
     env.update(extra or {})
     return env
 
@@ -130,8 +146,10 @@ def sweeps(tmp_path_factory):
     interrupted sweeps (what the interruption left, CompletedProcess of --resume, directory).
     """
     base = tmp_path_factory.mktemp("sweeps")
-    for name in ("unreachable", "malformed", "not-a-sweep"):
+    for name in ("unreachable", "malformed", "not-a-sweep", "models"):
         (base / name).mkdir()
+    (base / "models" / "failing_model.py").write_text(FAILING_MODEL, encoding="utf-8")
+    with_models = {"PYTHONPATH": os.pathsep.join([str(base / "models"), str(ROOT)])}
 
     def run(*args, env=None):
         return lambda: cli(*args, env=env)
@@ -150,7 +168,8 @@ def sweeps(tmp_path_factory):
         "jobs2": run("sweep", *GRID, "--jobs", 2, "--chunk-size", 10, "--out", base / "jobs2"),
         "failing": run("sweep", "--vary", "ceo.listening=0.2,0.8", "--replicates", 4, "--weeks",
                        WEEKS, "--seed", 8, "--jobs", 2, "--chunk-size", 2, "--no-progress",
-                       "--out", base / "failing", env={FAIL_ENV: "3,5"}),
+                       "--model", "failing_model:FailingModel", "--out", base / "failing",
+                       env=with_models),
         "jobs1": run("sweep", *GRID, "--jobs", 1, "--out", base / "jobs1"),
         "lhs": run("sweep", *LHS, "--out", base / "lhs"),
         "victim": run("sweep", *VICTIM, "--out", base / "victim"),
@@ -362,6 +381,17 @@ def test_simulate_reproduces_a_run_of_a_sampled_sweep(sweeps, tmp_path):
         assert {k: s[k] for k in SUMMARY_TYPES} == {k: runs[run_id][k] for k in SUMMARY_TYPES}
 
 
+def test_the_sweep_engine_called_from_python_writes_the_same_store(store, tmp_path):
+    from experiments.runs.sweep import make_spec, sweep
+    spec = make_spec("stability-ai", GRID_REPS, [f"{k}={','.join(map(str, v))}"
+                                                 for k, v in GRID_VARY.items()],
+                     seed=GRID_SEED, weeks=WEEKS, trajectories=True)
+    res = sweep(spec, tmp_path / "py", jobs=1)
+    assert (res.status, res.done, res.failed) == ("complete", GRID_RUNS, 0)
+    for t in TABLES:
+        assert (tmp_path / "py" / t).read_bytes() == (store / t).read_bytes(), t
+
+
 # --------------------------------------------------------------------------- failed runs
 
 def test_a_run_that_raises_is_recorded_as_failed_and_the_sweep_goes_on(sweeps):
@@ -397,7 +427,7 @@ def test_runs_reports_the_failed_runs(sweeps):
 # --------------------------------------------------------------------------- run.py runs
 
 def test_runs_prints_design_progress_and_outcome_medians(store):
-    from experiments.statistics import km_quantiles
+    from experiments.analysis.statistics import km_quantiles
     r = cli("runs", store)
     assert r.returncode == 0, r.stderr
     out = r.stdout

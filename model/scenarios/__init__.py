@@ -65,18 +65,23 @@ def _merge(base: dict, top: dict) -> dict:
     return out
 
 
-def _raw(name: str, seen: tuple[str, ...] = ()) -> tuple[dict, dict[str, str]]:
-    if name in seen:
-        raise ParameterError(f"scenario {name!r} extends itself through {' -> '.join(seen)}")
-    text = _text(name)
+def _parse(text: str, name: str) -> dict:
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ParameterError(f"scenario {name!r} is malformed TOML: {exc}") from None
+
+
+def _resolve(text: str, name: str, seen: tuple[str, ...] = ()) -> tuple[dict, dict[str, str]]:
+    """Raw data and sources of scenario text, with its ``base`` chain merged in."""
+    data = _parse(text, name)
     sources = _sources(text, name)
     base = data.pop("base", None)
     if base is not None:
-        parent, parent_sources = _raw(base, seen + (name,))
+        if base in seen + (name,):
+            raise ParameterError(f"scenario {base!r} extends itself through "
+                                 f"{' -> '.join(seen + (name,))}")
+        parent, parent_sources = _resolve(_text(base), base, seen + (name,))
         for key in ("question", "look_for"):   # a lesson's own words are not inherited
             parent.pop(key, None)
         data = _merge(parent, data)
@@ -103,25 +108,13 @@ def _finish(name: str, data: dict, sources: dict[str, str], overrides) -> Scenar
 
 def load(name: str, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
     """Load shipped scenario ``name`` with ``path=value`` overrides applied and validated."""
-    data, sources = _raw(name)
+    data, sources = _resolve(_text(name), name)
     return _finish(name, data, sources, overrides)
 
 
 def from_text(text: str, name: str = "custom", overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
     """Load a scenario from TOML text (a user's file); ``base`` may name a shipped scenario."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ParameterError(f"scenario {name!r} is malformed TOML: {exc}") from None
-    sources = _sources(text, name)
-    base = data.pop("base", None)
-    if base is not None:
-        parent, parent_sources = _raw(base)
-        for key in ("question", "look_for"):
-            parent.pop(key, None)
-        data = _merge(parent, data)
-        data["_base"] = base
-        sources = {**parent_sources, **sources}
+    data, sources = _resolve(text, name)
     return _finish(name, data, sources, overrides)
 
 

@@ -1,5 +1,4 @@
-"""Readable text for the terminal: a run's timeline and summary, the validation table,
-the parameter list."""
+"""Readable text for the terminal: a run's timeline and summary, a scenario's parameter list."""
 
 from __future__ import annotations
 
@@ -42,30 +41,6 @@ def summary_lines(s: dict, model) -> list[str]:
         f"  calendar 2023: compute {money(s['compute_cost_2023'])}, payroll+opex "
         f"{money(s['other_cost_2023'])}, revenue {money(s['revenue_2023'])}",
     ]
-
-
-def _num(x, unit: str) -> str:
-    if x is None:
-        return "-"
-    return f"{x:,.1f}" if unit in ("$M", "$B") else f"{x:g}"
-
-
-def validation_table(results, n_seeds: int, scenario: str) -> list[str]:
-    lines = [f"Validation of '{scenario}' against the case record, {n_seeds} seeds "
-             f"(median and 10th-90th percentile of the runs)", ""]
-    head = f"{'fact':19s} {'result':6s} {'median':>8s} {'80% interval':>18s} {'unit':5s} target / rule"
-    lines += [head, "-" * len(head)]
-    for r in results:
-        status = {True: "PASS", False: "FAIL", None: "info"}[r.passed]
-        interval = (f"[{_num(r.lo, r.unit)}, {_num(r.hi, r.unit)}]"
-                    if r.median is not None else "")
-        lines.append(f"{r.name:19s} {status:6s} {_num(r.median, r.unit):>8s} {interval:>18s} "
-                     f"{r.unit:5s} {r.target}")
-        lines.append(f"{'':19s} {'':6s} {'':8s} {'':18s} {'':5s}   {r.rule}")
-    passed = sum(1 for r in results if r.passed)
-    rules = sum(1 for r in results if r.passed is not None)
-    lines += ["", f"{passed} of {rules} facts pass"]
-    return lines
 
 
 def params_table(rows) -> list[str]:

@@ -1,7 +1,7 @@
 """Causal-loop diagram of the model's main feedback loops (matplotlib only).
 
-    python experiments/loops.py            writes docs/causal-loops.png
-    from experiments.loops import draw; draw("x.png")
+    python -m experiments.teaching.loops            writes docs/causal-loops.png
+    from experiments.teaching.loops import draw; draw("x.png")
 
 Every arrow is a link in the code (the last field of each ``EDGES`` entry says where). An arrow marked + means "more of
 the cause, more of the effect" (all else equal); - means "more of the cause, less of the
@@ -240,5 +240,5 @@ def draw(path) -> Path:
 
 
 if __name__ == "__main__":
-    out = draw(Path(__file__).resolve().parents[1] / "docs" / "causal-loops.png")
+    out = draw(Path(__file__).resolve().parents[2] / "docs" / "causal-loops.png")
     print(f"wrote {out}")

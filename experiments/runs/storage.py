@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from experiments.runs.runner import simulate
 from model.company import WEEKLY_COLUMNS
 from model.outcomes import EVENT_COLUMNS, event_rows, summary, weekly_columns
 
@@ -57,3 +58,12 @@ def write_run(model, scenario: str, seed: int, out: Path) -> dict:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return result
+
+
+def simulate_to(scenario, seed: int, out: Path):
+    """Run ``scenario`` once with ``seed`` and write its files into ``out``: (model, summary)."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"--out {out}: exists and is not a directory")
+    model = simulate(scenario, seed)
+    return model, write_run(model, scenario.name, seed, out)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 from pathlib import Path
 
 import numpy as np
@@ -12,14 +11,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from experiments import plots
-from experiments.compare import Comparison, summary_rows, test_rows
+from experiments.analysis import plots
+from experiments.analysis.compare import (Comparison, check_outcomes, compare, load_groups,
+                                          summary_rows, terminal_table, test_rows)
+from experiments.runs.store import read_manifest, read_runs
 
 MAX_FAN_RUNS = 2000   # runs per group in a fan chart (a seeded subsample beyond this)
 
 
 def start_date(sweep: Path) -> dt.date:
-    m = json.loads((Path(sweep) / "manifest.json").read_text(encoding="utf-8"))
+    m = read_manifest(sweep)
     return dt.date.fromisoformat(m["parameters"]["run"]["start_date"])
 
 
@@ -146,10 +147,9 @@ padding:3px 8px;text-align:left}}img{{max-width:100%}}code{{background:#f4f4f4}}
 
 def response_figures(sweep: Path, outcomes: list[str], out: Path) -> list[tuple[str, Path]]:
     """Each outcome against each varied parameter of a grid sweep (a heat map for two)."""
-    from experiments.sensitivity import outcome_value
-    from experiments.summary import read_runs
-    from experiments.compare import AMOUNTS, BINARY, TIME_TO_EVENT
-    m = json.loads((Path(sweep) / "manifest.json").read_text(encoding="utf-8"))
+    from experiments.analysis.sensitivity import outcome_value
+    from experiments.analysis.compare import AMOUNTS, BINARY, TIME_TO_EVENT
+    m = read_manifest(sweep)
     factors = [f["path"] for f in m["design"]["factors"]]
     table = read_runs(sweep)
     if not factors or table is None:
@@ -185,4 +185,23 @@ def response_figures(sweep: Path, outcomes: list[str], out: Path) -> list[tuple[
                          plots.heatmap_figure(xs, ys, grid, px, py, label,
                                               out / "figures" / f"heatmap-{outcome}.png",
                                               "share" if outcome in BINARY else "median")))
+    return figs
+
+
+def compare_report(dirs: list[Path], by: str | None, outcomes: list[str] | None, out: Path,
+                   command: str) -> tuple[list[str], Path, Path]:
+    """Compare the groups of ``dirs`` (split ``by`` a varied parameter): the terminal lines,
+    and report.md + report.html with figures written into ``out``."""
+    c = compare(load_groups([Path(d) for d in dirs], by), check_outcomes(outcomes))
+    md, page = write_report(c, Path(out), command)
+    return terminal_table(c), md, page
+
+
+def plot_all(dirs: list[Path], by: str | None, outcomes: list[str] | None,
+             out: Path) -> list[tuple[str, Path]]:
+    """Every figure of one or more sweeps into ``out/figures``: (caption, path) pairs."""
+    outcomes, dirs, out = check_outcomes(outcomes), [Path(d) for d in dirs], Path(out)
+    figs = make_figures(compare(load_groups(dirs, by, minimum=1), outcomes), out)
+    if len(dirs) == 1:
+        figs += response_figures(dirs[0], outcomes, out)
     return figs

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments import statistics as st
-from experiments.summary import read_runs
-from experiments.sweep import SweepError, read_manifest
+from experiments.analysis import statistics as st
+from experiments.runs.store import read_runs
+from experiments.runs.store import SweepError, read_manifest
 
 # outcome name -> (label, unit)
 TIME_TO_EVENT = {

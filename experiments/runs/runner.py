@@ -6,9 +6,25 @@ import dataclasses
 
 import mesa
 
+from pathlib import Path
+
 from model import StartupModel
 from model.outcomes import summary
-from model.scenarios import Scenario
+from model.parameters import ParameterError
+from model.scenarios import Scenario, from_text, load
+
+
+def load_scenario(name: str, sets=()) -> Scenario:
+    """A shipped scenario by name, or a user's scenario file (a path ending in .toml), with
+    ``path=value`` overrides applied and validated (ParameterError: one line)."""
+    if name.endswith(".toml"):
+        path = Path(name)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ParameterError(f"--scenario {path}: cannot read it ({exc.strerror})") from None
+        return from_text(text, path.stem, list(sets))
+    return load(name, list(sets))
 
 
 def simulate(scenario: Scenario, seed: int, weeks: int | None = None) -> StartupModel:

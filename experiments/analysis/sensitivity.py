@@ -18,9 +18,9 @@ from typing import NamedTuple
 import numpy as np
 from scipy import stats
 
-from experiments.compare import ALL_OUTCOMES, AMOUNTS, BINARY, TIME_TO_EVENT
-from experiments.summary import read_runs
-from experiments.sweep import SweepError, read_manifest
+from experiments.analysis.compare import ALL_OUTCOMES, AMOUNTS, BINARY, TIME_TO_EVENT
+from experiments.runs.store import read_runs
+from experiments.runs.store import SweepError, read_manifest
 
 
 class SobolResult(NamedTuple):
@@ -115,3 +115,35 @@ def prcc(root: Path, outcome: str) -> RankingResult:
         coefs.append(float(r.statistic))
         pvals.append(float(r.pvalue))
     return RankingResult(numeric, np.array(coefs), np.array(pvals), len(points))
+
+
+def analyse(root: Path, outcome: str, out: Path) -> tuple[list[str], Path]:
+    """Sobol' indices for a saltelli sweep, else a PRCC ranking: the lines to print and the
+    ranked bar chart written into ``out``."""
+    from experiments.analysis import plots
+    root = Path(root)
+    m, _, _, _ = point_means(root, outcome)
+    if m["design"]["kind"] == "saltelli":
+        r = sobol(root, outcome)
+        lines = [f"Sobol' indices of {outcome}: {r.samples} base samples x "
+                 f"{len(r.names) + 2} blocks, {r.replicates} replicates per point "
+                 f"(mean per point); 95% bootstrap intervals",
+                 f"{'parameter':36s} {'first order':>22s} {'total order':>22s}"]
+        for i in sorted(range(len(r.names)), key=lambda i: -r.total[i]):
+            lines.append(f"{r.names[i]:36s} {r.first[i]:7.3f} [{r.first_ci[i, 0]:6.3f}, "
+                         f"{r.first_ci[i, 1]:6.3f}] {r.total[i]:7.3f} [{r.total_ci[i, 0]:6.3f}, "
+                         f"{r.total_ci[i, 1]:6.3f}]")
+        path = plots.sensitivity_figure(r.names, r.first, r.first_ci, r.total, r.total_ci,
+                                        outcome, Path(out) / f"sensitivity-{outcome}.png")
+        return lines, path
+    r = prcc(root, outcome)
+    caveat = ("caveat: a partial rank correlation ranks monotonic effects only; it misses "
+              "interactions and non-monotonic effects (use --design saltelli for Sobol' "
+              "indices)")
+    lines = [f"Partial rank correlation of {outcome} with each parameter over "
+             f"{r.points} design points ({m['design']['kind']} design)", caveat]
+    for i in np.argsort(-np.abs(r.prcc)):
+        lines.append(f"  {r.names[i]:36s} PRCC {r.prcc[i]:+.3f}  p={r.pvalues[i]:.3g}")
+    path = plots.ranking_figure(r.names, r.prcc, outcome, "partial rank correlation",
+                                Path(out) / f"sensitivity-{outcome}.png")
+    return lines, path

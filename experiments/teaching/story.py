@@ -215,3 +215,18 @@ def dashboard(model, title: str, path: Path) -> Path:
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def write_story(scenario, seed: int, out: Path) -> tuple[list[str], Path]:
+    """Run ``scenario`` with ``seed``; write story.txt, dashboard.png and the run's files into
+    ``out``. Returns the story's lines and the dashboard's path."""
+    from experiments.runs.runner import simulate
+    from experiments.runs.storage import write_run
+    out = Path(out)
+    model = simulate(scenario, seed)
+    result = write_run(model, scenario.name, seed, out)
+    lines = tell(model, scenario.name, seed) + ending(result, model)
+    (out / "story.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path = dashboard(model, f"{scenario.params.company.name} ({scenario.name}), seed {seed}",
+                     out / "dashboard.png")
+    return lines, path

@@ -132,7 +132,7 @@ def response_figure(points: list, values: list[np.ndarray], param: str, label: s
                     path: Path, binary: bool = False) -> Path:
     """An outcome against one swept parameter: median and 50%/90% ranges of the runs per
     value, or for a yes/no outcome the share of runs with its 95% Wilson interval."""
-    from experiments.statistics import proportion
+    from experiments.analysis.statistics import proportion
     fig, ax = plt.subplots(figsize=(8, 4.5))
     categorical = isinstance(points[0], str)
     xs = np.arange(len(points)) if categorical else np.asarray(points, float)

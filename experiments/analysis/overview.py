@@ -5,20 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from experiments.statistics import km_quantiles
-from experiments.sweep import read_manifest
-
-
-def read_runs(root: Path) -> pa.Table | None:
-    """The runs table of a sweep, merged or (while it runs) from its parts."""
-    root = Path(root)
-    if (root / "runs.parquet").exists():
-        return pq.read_table(root / "runs.parquet")
-    parts = sorted((root / "parts" / "runs").glob("part-*.parquet"))
-    return pa.concat_tables([pq.read_table(p) for p in parts]) if parts else None
+from experiments.analysis.statistics import km_quantiles
+from experiments.runs.store import read_manifest, read_runs
 
 
 def _median(values) -> str:

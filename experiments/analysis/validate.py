@@ -13,9 +13,9 @@ from typing import Callable
 
 import numpy as np
 
-from experiments.runner import summaries
-from experiments.seeds import run_seeds
-from experiments.statistics import km_quantiles
+from experiments.runs.runner import summaries
+from experiments.runs.seeds import run_seeds
+from experiments.analysis.statistics import km_quantiles
 from model.scenarios import Scenario
 
 M = 1e6
@@ -152,3 +152,27 @@ def validate(scenario: Scenario, n_seeds: int = 200,
 
 def all_passed(results: list[FactResult]) -> bool:
     return all(r.passed is not False for r in results)
+
+
+def _num(x, unit: str) -> str:
+    if x is None:
+        return "-"
+    return f"{x:,.1f}" if unit in ("$M", "$B") else f"{x:g}"
+
+
+def table(results, n_seeds: int, scenario: str) -> list[str]:
+    lines = [f"Validation of '{scenario}' against the case record, {n_seeds} seeds "
+             f"(median and 10th-90th percentile of the runs)", ""]
+    head = f"{'fact':19s} {'result':6s} {'median':>8s} {'80% interval':>18s} {'unit':5s} target / rule"
+    lines += [head, "-" * len(head)]
+    for r in results:
+        status = {True: "PASS", False: "FAIL", None: "info"}[r.passed]
+        interval = (f"[{_num(r.lo, r.unit)}, {_num(r.hi, r.unit)}]"
+                    if r.median is not None else "")
+        lines.append(f"{r.name:19s} {status:6s} {_num(r.median, r.unit):>8s} {interval:>18s} "
+                     f"{r.unit:5s} {r.target}")
+        lines.append(f"{'':19s} {'':6s} {'':8s} {'':18s} {'':5s}   {r.rule}")
+    passed = sum(1 for r in results if r.passed)
+    rules = sum(1 for r in results if r.passed is not None)
+    lines += ["", f"{passed} of {rules} facts pass"]
+    return lines

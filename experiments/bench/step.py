@@ -1,6 +1,6 @@
 """Benchmark: one 104-week baseline run, next to a trivial Mesa agent loop (the floor).
 
-    python run.py bench [--runs 40]     (or python -m experiments.bench)
+    python run.py bench [--runs 40]     (or python -m experiments.bench.step)
 
 Reports the median wall time of a baseline run, its cost per agent-week, and the same for
 a Mesa model with as many agents doing nothing but ``shuffle_do('step')`` for as many
@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import mesa
 
-from experiments.runner import forget
+from experiments.runs.runner import forget
 from model import StartupModel, load
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.runner import summaries
-from experiments.seeds import run_seeds
-from experiments.statistics import km_quantiles
+from experiments.runs.runner import summaries
+from experiments.runs.seeds import run_seeds
+from experiments.analysis.statistics import km_quantiles
 from model import StartupModel
 from model.calendar import week_date
 from model.ceo import CEO
@@ -177,6 +177,20 @@ class Game:
         tmp = Path(path).with_name(Path(path).name + ".tmp")
         tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         tmp.replace(path)
+
+
+def load_saved(path: Path) -> dict:
+    """A saved game (scenario, seed, overrides, decision log); ParameterError if it is not one."""
+    from model.parameters import ParameterError
+    try:
+        saved = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(saved["log"], list):
+            raise TypeError
+        saved["seed"] = int(saved["seed"])
+        str(saved["scenario"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ParameterError(f"--resume {path}: not a saved game") from None
+    return saved
 
 
 def replay(scenario: Scenario, seed: int, sets: list[str], log: list[dict]) -> Game:

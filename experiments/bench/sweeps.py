@@ -1,9 +1,9 @@
 """Sweep benchmark: throughput, speedup, peak memory, and Mesa's batch_run side by side.
 
-    python run.py bench --sweep            (or python -m experiments.bench_sweep)
+    python run.py bench --sweep            (or python -m experiments.bench.sweeps)
 
-Each measurement runs ``run.py sweep`` end to end in a fresh process (start-up, workers,
-writing the store), on the baseline scenario, 104 weeks per run:
+Each measurement runs a sweep end to end in a fresh process (start-up, workers, writing the
+store; the same engine as ``run.py sweep``), on the baseline scenario, 104 weeks per run:
 
 - runs per second with 1 and 2 jobs (10,000 runs each, so that start-up and the final
   merge weigh little) and the speedup;
@@ -57,15 +57,13 @@ def _child(kind: str, runs: int, jobs: int, out: str) -> None:
     """Run one measured job in this (fresh) process and print its figures as JSON."""
     t0 = time.perf_counter()
     if kind == "sweep":
-        sys.argv = ["run.py"]
-        from run import main
-        code = main(["sweep", "--replicates", str(runs), "--jobs", str(jobs), "--out", out,
-                     "--no-progress"])
-        if code != 0:
-            raise SystemExit(code)
+        from experiments.runs.sweep import make_spec, sweep
+        res = sweep(make_spec("stability-ai", replicates=runs), out, jobs=jobs)
+        if res.failed or res.status != "complete":
+            raise SystemExit(1)
     else:
         import mesa
-        from experiments.seeds import run_seeds
+        from experiments.runs.seeds import run_seeds
         mesa.batch_run(BatchRunModel, {"seed": run_seeds(20221017, runs), "listening": 0.1},
                        number_processes=jobs, iterations=1, data_collection_period=-1,
                        max_steps=104, display_progress=False)
@@ -97,7 +95,7 @@ def _tree_rss_mb(root_pid: int) -> tuple[float, float]:
 def measure(label: str, kind: str, runs: int, jobs: int) -> Measure:
     """Run one job in a fresh process; sample the RSS of it and its workers every 0.2 s."""
     with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.Popen([sys.executable, "-m", "experiments.bench_sweep", "--child",
+        proc = subprocess.Popen([sys.executable, "-m", "experiments.bench.sweeps", "--child",
                                  kind, str(runs), str(jobs), str(Path(tmp) / "sweep")],
                                 cwd=ROOT, stdout=subprocess.PIPE, text=True)
         peak_self = peak_kids = 0.0

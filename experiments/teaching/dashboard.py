@@ -1,7 +1,9 @@
 """Live dashboard on Mesa's SolaraViz: sliders for the key parameters, play/step/reset,
 live charts of cash and payables, trust by group and headcount, and the running event list.
 
-    python run.py dashboard            (or: solara run experiments/dashboard.py)
+    python run.py dashboard            (or: solara run experiments/teaching/dashboard.py)
+
+The sliders start at the scenario's own values (read from the scenario, not copied here).
 """
 
 from __future__ import annotations
@@ -11,17 +13,24 @@ from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
 from model import StartupModel, load
+from model.parameters import Governance
 from model.calendar import week_date
 
 SCENARIO = "stability-ai"
+REGIMES = Governance.__dataclass_fields__["regime"].metadata["choices"]
+
+
+_BASE = load(SCENARIO).params
+SEED = 7
 
 
 class DashboardModel(StartupModel):
     """The model with its key parameters as keyword arguments (what SolaraViz sets)."""
 
-    def __init__(self, spending: float = 0.9, listening: float = 0.1,
-                 promise_propensity: float = 0.5, transparency: float = 0.15,
-                 regime: str = "founder_control", seed: int = 7) -> None:
+    def __init__(self, spending: float = _BASE.ceo.spending, listening: float = _BASE.ceo.listening,
+                 promise_propensity: float = _BASE.ceo.promise_propensity,
+                 transparency: float = _BASE.ceo.transparency,
+                 regime: str = _BASE.governance.regime, seed: int = SEED) -> None:
         sets = [f"ceo.spending={spending}", f"ceo.listening={listening}",
                 f"ceo.promise_propensity={promise_propensity}",
                 f"ceo.transparency={transparency}", f"governance.regime={regime!r}"]
@@ -34,13 +43,14 @@ def _slider(label, value, lo=0.0, hi=1.0, step=0.05):
 
 
 MODEL_PARAMS = {
-    "spending": _slider("CEO spending aggressiveness", 0.9),
-    "listening": _slider("CEO listening to investors", 0.1),
-    "promise_propensity": _slider("CEO promise propensity (per week)", 0.5),
-    "transparency": _slider("CEO transparency with the board", 0.15),
-    "regime": {"type": "Select", "value": "founder_control", "label": "Governance regime",
-               "values": ["founder_control", "board_control"]},
-    "seed": {"type": "InputText", "value": 7, "label": "Random seed"},
+    "spending": _slider("CEO spending aggressiveness", _BASE.ceo.spending),
+    "listening": _slider("CEO listening to investors", _BASE.ceo.listening),
+    "promise_propensity": _slider("CEO promise propensity (per week)",
+                                  _BASE.ceo.promise_propensity),
+    "transparency": _slider("CEO transparency with the board", _BASE.ceo.transparency),
+    "regime": {"type": "Select", "value": _BASE.governance.regime, "label": "Governance regime",
+               "values": list(REGIMES)},
+    "seed": {"type": "InputText", "value": SEED, "label": "Random seed"},
 }
 
 
@@ -88,3 +98,4 @@ def EventList(model):
 model = DashboardModel()
 page = SolaraViz(model, components=[CashPlot, TrustPlot, HeadcountPlot, (EventList, 0)],
                  model_params=MODEL_PARAMS, name="Startup governance")
+

@@ -1,0 +1,362 @@
+"""The command line: parse arguments, call one library function per command, print, and map
+errors to exit statuses. ``python run.py COMMAND`` and the ``govsim`` console script both run
+:func:`main`.
+
+Bad input prints one line starting with "error:" and exits with status 2; an interrupted
+command exits with 130; a closed output pipe (``| head``) ends the command quietly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+COMMANDS = ("scenarios", "params", "simulate", "validate", "sweep", "runs", "compare", "plot",
+            "sensitivity", "story", "lessons", "play", "dashboard", "bench")
+
+
+class UsageError(Exception):
+    """Bad command-line input: one line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):              # one clear line instead of usage + message
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _positive(kind: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{kind} must be a whole number, got {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{kind} must be > 0, got {value}")
+        return value
+    return parse
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed must be a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"seed must be >= 0, got {value}")
+    return value
+
+
+def build_parser(prog: str = "run.py") -> Parser:
+    from experiments.runs.sweep import DEFAULT_MODEL, DEFAULT_SEED
+    p = Parser(prog=prog, description="Agent-based simulation of startup governance.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser,
+                           metavar="{" + ",".join(COMMANDS) + "}")
+    sub.add_parser("scenarios", help="list the scenarios")
+
+    def scenario_args(sp):
+        sp.add_argument("--scenario", default="stability-ai",
+                        help="scenario name (see 'scenarios') or a scenario file NAME.toml")
+        sp.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE",
+                        help="override a parameter, e.g. --set ceo.listening=0.8 (repeatable)")
+
+    sp = sub.add_parser("params", help="every parameter with value, unit, description, source")
+    scenario_args(sp)
+
+    sp = sub.add_parser("simulate", help="run one simulation and write its outputs")
+    scenario_args(sp)
+    sp.add_argument("--seed", type=_seed, default=7, help="random seed (default 7)")
+    sp.add_argument("--weeks", type=_positive("--weeks"), help="horizon in weeks")
+    sp.add_argument("--out", type=Path, help="output directory (default results/runs/SCENARIO-seedSEED)")
+    sp.add_argument("--all-events", action="store_true", help="list promises in the timeline too")
+    sp.add_argument("--quiet", action="store_true", help="print only the summary")
+
+    sp = sub.add_parser("validate", help="check the scenario against the case record")
+    scenario_args(sp)
+    sp.add_argument("--seeds", type=_positive("--seeds"), default=200, help="runs (default 200)")
+    sp.add_argument("--root-seed", type=_seed, default=None, help="root seed of the seed sequence")
+
+    sp = sub.add_parser("sweep", help="Monte Carlo sweep over a design, stored as runs finish")
+    scenario_args(sp)
+    sp.add_argument("--replicates", type=_positive("--replicates"), default=200,
+                    help="runs per design point (default 200)")
+    sp.add_argument("--vary", action="append", default=[], metavar="PATH=SPEC",
+                    help="a varied parameter: 0,0.5,1 | LO:HI:COUNT | LO:HI (lhs, sobol)")
+    sp.add_argument("--design", default="grid",
+                    help="grid (default), lhs, sobol, or saltelli (for Sobol' sensitivity)")
+    sp.add_argument("--samples", type=_positive("--samples"), help="design points for lhs/sobol")
+    sp.add_argument("--jobs", type=_positive("--jobs"), default=os.cpu_count() or 1,
+                    help="local worker processes (default: all cores)")
+    sp.add_argument("--seed", type=_seed, default=DEFAULT_SEED,
+                    help=f"root seed (default {DEFAULT_SEED})")
+    sp.add_argument("--weeks", type=_positive("--weeks"), help="horizon in weeks")
+    sp.add_argument("--trajectories", action="store_true", help="also store weekly trajectories")
+    sp.add_argument("--out", type=Path, help="store directory (default results/sweeps/SCENARIO)")
+    mode = sp.add_mutually_exclusive_group()
+    mode.add_argument("--resume", action="store_true", help="continue an interrupted sweep")
+    mode.add_argument("--force", action="store_true", help="replace an existing sweep")
+    sp.add_argument("--scheduler", help="dask.distributed: tcp://HOST:PORT or local:N")
+    sp.add_argument("--model", default=DEFAULT_MODEL, metavar="MODULE:CLASS",
+                    help=f"the model class to run, a StartupModel subclass importable by the "
+                         f"workers (default {DEFAULT_MODEL})")
+    sp.add_argument("--chunk-size", type=_positive("--chunk-size"), default=None,
+                    help=argparse.SUPPRESS)   # runs per stored part (tests use small ones)
+    sp.add_argument("--no-progress", action="store_true", help="no progress output")
+
+    sp = sub.add_parser("runs", help="summarise a stored sweep")
+    sp.add_argument("dir", type=Path, help="a sweep directory")
+
+    def group_args(sp):
+        sp.add_argument("dirs", type=Path, nargs="+", metavar="DIR", help="sweep directories")
+        sp.add_argument("--by", help="split a sweep's design points by this varied parameter")
+        sp.add_argument("--outcomes", help="comma-separated outcomes (default: a standard set)")
+        sp.add_argument("--out", type=Path, help="output directory")
+
+    sp = sub.add_parser("compare", help="compare outcome distributions between groups")
+    group_args(sp)
+    sp = sub.add_parser("plot", help="figures of one or more sweeps")
+    group_args(sp)
+    sp = sub.add_parser("sensitivity", help="Sobol' indices (saltelli sweeps) or a ranking")
+    sp.add_argument("dir", type=Path, metavar="DIR", help="a sweep directory")
+    sp.add_argument("--outcome", required=True, help="the outcome to explain")
+    sp.add_argument("--out", type=Path, help="figure directory (default DIR/figures)")
+
+    sp = sub.add_parser("story", help="one run told in plain English, with a dashboard figure")
+    scenario_args(sp)
+    sp.add_argument("--seed", type=_seed, default=7, help="random seed (default 7)")
+    sp.add_argument("--weeks", type=_positive("--weeks"), help="horizon in weeks")
+    sp.add_argument("--out", type=Path, help="output directory (default results/stories/SCENARIO-seedSEED)")
+    sub.add_parser("lessons", help="the counterfactual lessons: question, what to look for, commands")
+    sp = sub.add_parser("play", help="be the founder-CEO: decide every month, then a debrief")
+    scenario_args(sp)
+    sp.add_argument("--seed", type=_seed, default=7, help="random seed (default 7)")
+    sp.add_argument("--save", type=Path, help="save the game here after every board meeting")
+    sp.add_argument("--resume", type=Path, help="continue a saved game")
+    sp.add_argument("--debrief-seeds", type=_positive("--debrief-seeds"), default=200,
+                    help="simulated founders to compare with (default 200)")
+
+    sp = sub.add_parser("dashboard", help="the live browser dashboard (Mesa SolaraViz)")
+    sp.add_argument("--port", type=_positive("--port"), default=8765, help="port (default 8765)")
+    sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sp.add_argument("--no-browser", action="store_true", help=argparse.SUPPRESS)
+
+    sp = sub.add_parser("bench", help="time the baseline against a trivial Mesa model")
+    sp.add_argument("--runs", type=_positive("--runs"), default=40, help="timed runs (default 40)")
+    sp.add_argument("--sweep", action="store_true",
+                    help="benchmark sweeps instead: 1 vs 2 jobs, memory at 1,000 and 10,000 runs, "
+                         "and mesa.batch_run side by side (about 5 minutes)")
+    return p
+
+
+# ----------------------------------------------------------------------------- commands
+# Each takes the parsed arguments and the results folder, prints, and returns the exit status.
+
+def _weeks(args) -> list[str]:
+    return [f"run.weeks={args.weeks}"] if getattr(args, "weeks", None) else []
+
+
+def _scenario(args, extra=()):
+    from experiments.runs.runner import load_scenario
+    return load_scenario(args.scenario, list(args.sets) + list(extra))
+
+
+def cmd_scenarios(args, results: Path) -> int:
+    from model import scenarios
+    for name in scenarios.names():
+        print(f"{name:24s} {scenarios.load(name).description}")
+    return 0
+
+
+def cmd_params(args, results: Path) -> int:
+    from experiments.runs.text import params_table
+    from model.parameters import describe
+    sc = _scenario(args)
+    print(f"Parameters of scenario '{sc.name}': {sc.description}")
+    print("\n".join(params_table(describe(sc.params, sc.sources))))
+    return 0
+
+
+def cmd_simulate(args, results: Path) -> int:
+    from experiments.runs.storage import simulate_to
+    from experiments.runs.text import summary_lines, timeline
+    sc = _scenario(args, _weeks(args))
+    out = args.out or results / "runs" / f"{sc.name}-seed{args.seed}"
+    model, summary = simulate_to(sc, args.seed, out)
+    if not args.quiet:
+        print("\n".join(timeline(model, args.all_events)))
+        print()
+    print("\n".join(summary_lines(summary, model)))
+    print(f"\nwrote {out}/weekly.csv, events.csv, summary.json")
+    return 0
+
+
+def cmd_validate(args, results: Path) -> int:
+    from experiments.analysis.validate import DEFAULT_ROOT_SEED, all_passed, table, validate
+    sc = _scenario(args)
+    root = DEFAULT_ROOT_SEED if args.root_seed is None else args.root_seed
+    facts = validate(sc, args.seeds, root)
+    print("\n".join(table(facts, args.seeds, sc.name)))
+    return 0 if all_passed(facts) else 1
+
+
+def cmd_bench(args, results: Path) -> int:
+    if args.sweep:
+        from experiments.bench import sweeps
+        print("\n".join(sweeps.report(sweeps.bench())))
+        return 0
+    from experiments.bench.step import bench, report
+    print("\n".join(report(bench(args.runs))))
+    return 0
+
+
+def cmd_sweep(args, results: Path, argv=()) -> int:
+    from experiments.runs.sweep import make_spec, sweep
+    spec = make_spec(args.scenario, args.replicates, args.vary, args.design, args.samples,
+                     args.seed, args.weeks, args.sets, args.trajectories, args.model)
+    out = args.out or results / "sweeps" / spec.scenario
+    where = args.scheduler or f"{args.jobs} local process{'es' if args.jobs > 1 else ''}"
+
+    def started(manifest):
+        print(f"sweep: {spec.n_runs} runs ({len(spec.design.points)} points x "
+              f"{spec.replicates} replicates) of '{spec.scenario}' on {where} -> {out}",
+              file=sys.stderr)
+
+    try:
+        res = sweep(spec, out, args.jobs, args.scheduler, args.resume, args.force,
+                    progress=not args.no_progress, argv=argv, batch=args.chunk_size,
+                    on_start=started)
+    except KeyboardInterrupt:
+        print(f"error: interrupted; finished runs are stored in {out}; continue with "
+              f"--resume", file=sys.stderr)
+        return 130
+    if res.status == "already complete":
+        print(f"{out}: sweep already complete ({res.done} runs, {res.failed} failed)")
+        return 1 if res.failed else 0
+    rate = (res.done + res.failed) / res.seconds if res.seconds > 0 else 0.0
+    print(f"sweep {res.status}: {res.done} runs ok, {res.failed} failed, of {res.total}; "
+          f"{res.seconds:.1f} s this session ({rate:.1f} runs/s) -> {out}")
+    return 1 if res.failed else 0
+
+
+def cmd_runs(args, results: Path) -> int:
+    from experiments.analysis.overview import describe_sweep
+    print("\n".join(describe_sweep(args.dir)))
+    return 0
+
+
+def _outcomes(args) -> list[str] | None:
+    return [o.strip() for o in args.outcomes.split(",")] if args.outcomes else None
+
+
+def cmd_compare(args, results: Path, argv=()) -> int:
+    from experiments.analysis.report import compare_report
+    out = args.out or args.dirs[0] / "report"
+    lines, md, page = compare_report(args.dirs, args.by, _outcomes(args), out,
+                                     "python run.py " + " ".join(argv))
+    print("\n".join(lines))
+    print(f"\nwrote {md} and {page}")
+    return 0
+
+
+def cmd_plot(args, results: Path) -> int:
+    from experiments.analysis.report import plot_all
+    for caption, path in plot_all(args.dirs, args.by, _outcomes(args), args.out or args.dirs[0]):
+        print(f"{path}  ({caption})")
+    return 0
+
+
+def cmd_sensitivity(args, results: Path) -> int:
+    from experiments.analysis.sensitivity import analyse
+    lines, path = analyse(args.dir, args.outcome, args.out or args.dir / "figures")
+    print("\n".join(lines))
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_story(args, results: Path) -> int:
+    from experiments.teaching.story import write_story
+    sc = _scenario(args, _weeks(args))
+    out = args.out or results / "stories" / f"{sc.name}-seed{args.seed}"
+    lines, path = write_story(sc, args.seed, out)
+    print("\n".join(lines))
+    print(f"\nwrote {out}/story.txt, {path.name}, weekly.csv, events.csv, summary.json")
+    return 0
+
+
+def cmd_lessons(args, results: Path) -> int:
+    from experiments.teaching.lessons import lesson_lines
+    print("\n".join(lesson_lines()))
+    return 0
+
+
+def cmd_play(args, results: Path) -> int:
+    from experiments.teaching.play import load_saved, play
+    resume = None
+    if args.resume:
+        resume = load_saved(args.resume)
+        args.scenario, args.seed = resume["scenario"], int(resume["seed"])
+        args.sets = list(resume.get("sets", [])) + list(args.sets)
+    sc = _scenario(args)
+
+    def read():
+        line = sys.stdin.readline()
+        return line if line else None
+
+    def write(text):
+        print(text, flush=True)
+
+    play(sc, args.seed, read, write, save=args.save or args.resume, resume=resume,
+         sets=list(args.sets), debrief_seeds=args.debrief_seeds)
+    return 0
+
+
+def cmd_dashboard(args, results: Path) -> int:
+    from experiments.teaching.launch import dashboard
+    print(f"dashboard: http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
+    return dashboard(args.host, args.port)
+
+
+HANDLERS = {"scenarios": cmd_scenarios, "params": cmd_params, "simulate": cmd_simulate,
+            "validate": cmd_validate, "sweep": cmd_sweep, "runs": cmd_runs,
+            "compare": cmd_compare, "plot": cmd_plot, "sensitivity": cmd_sensitivity,
+            "story": cmd_story, "lessons": cmd_lessons, "play": cmd_play,
+            "dashboard": cmd_dashboard, "bench": cmd_bench}
+TAKES_ARGV = {"sweep", "compare"}   # they record the command line they were given
+
+
+def main(argv=None, results: Path | str = "results", prog: str | None = None) -> int:
+    """Run one command; return its exit status. ``results`` is the default output folder."""
+    from experiments.runs.designs import DesignError
+    from experiments.runs.store import SweepError
+    from model.parameters import ParameterError
+    argv = list(sys.argv[1:] if argv is None else argv)
+    prog = prog or "govsim"
+    try:
+        args = build_parser(prog).parse_args(argv)
+        handler = HANDLERS[args.command]
+        if args.command in TAKES_ARGV:
+            return handler(args, Path(results), argv=argv)
+        return handler(args, Path(results))
+    except (UsageError, ParameterError, DesignError, SweepError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. "| head"): stop quietly, as command-line tools do.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 141
+    except OSError as exc:        # an output folder that cannot be written, a full disk, ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
+def console() -> None:
+    """Entry point of the ``govsim`` console script."""
+    sys.exit(main(prog="govsim"))

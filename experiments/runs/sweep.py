@@ -1,0 +1,380 @@
+"""Monte Carlo sweeps: a design x replicates, run in parallel, stored as they finish.
+
+Seeds: one root seed -> ``SeedSequence`` -> one seed per replicate. Replicate k uses the
+same seed at every design point (common random numbers), so comparisons between points
+are paired. Each run's seed is stored; ``run.py simulate --seed S`` with the point's
+parameters reproduces it.
+
+Runs go in batches; a worker stores its batch as a part file as soon as it finishes (see
+:mod:`experiments.runs.store`), so an interrupted sweep continues with ``resume=True``
+without losing or repeating a run, and the merged tables are the same bytes whatever the
+worker count, completion order or interruptions.
+
+From Python::
+
+    from experiments.runs.sweep import make_spec, sweep
+    spec = make_spec("stability-ai", replicates=100, vary=["ceo.listening=0.1,0.8"])
+    result = sweep(spec, "results/sweeps/listening", jobs=2)
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import platform
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from experiments.runs.designs import Design, build_design
+from experiments.runs.executors import DaskExecutor, LocalExecutor
+from experiments.runs.progress import Progress
+from experiments.runs.runner import forget, load_scenario
+from experiments.runs.seeds import run_seeds
+from experiments.runs.store import (Store, SweepError, read_manifest, schemas, write_json,
+                                    write_part)
+from model import StartupModel, scenarios
+from model.outcomes import SUMMARY_TYPES, event_rows, summary, weekly_columns
+from model.parameters import leaf_type, to_dict
+
+VERSION = "0.1.0"
+DEFAULT_SEED = 20221017
+DEFAULT_MODEL = "model:StartupModel"
+
+__all__ = ["SweepSpec", "SweepResult", "SweepError", "make_spec", "sweep", "run_sweep",
+           "read_manifest", "DEFAULT_SEED"]
+
+
+# ----------------------------------------------------------------------------- the spec
+
+@dataclass
+class SweepSpec:
+    """Everything that determines a sweep's results."""
+    scenario: str                 # name, or file stem for a user's file
+    scenario_text: str | None     # TOML text of a user's scenario file (None: shipped)
+    sets: list[str]
+    weeks: int | None
+    design: Design
+    replicates: int
+    root_seed: int
+    trajectories: bool
+    seeds: list[int] = field(default_factory=list)
+    model: str = DEFAULT_MODEL    # "module:Class", a StartupModel (sub)class
+
+    def __post_init__(self):
+        if not self.seeds:
+            self.seeds = run_seeds(self.root_seed, self.replicates)
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.design.points) * self.replicates
+
+    def identity(self) -> dict:
+        """What must match for a resume to continue this sweep."""
+        out = {"scenario": self.scenario, "scenario_text": self.scenario_text,
+               "sets": self.sets, "weeks": self.weeks, "design": self.design.to_dict(),
+               "replicates": self.replicates, "root_seed": self.root_seed,
+               "trajectories": self.trajectories}
+        if self.model != DEFAULT_MODEL:
+            out["model"] = self.model
+        return out
+
+    def task(self, run_id: int) -> tuple[int, int, int, int]:
+        point, rep = divmod(run_id, self.replicates)
+        return run_id, point, rep, self.seeds[rep]
+
+
+def make_spec(scenario: str = "stability-ai", replicates: int = 200, vary=(),
+              design: str = "grid", samples: int | None = None, seed: int = DEFAULT_SEED,
+              weeks: int | None = None, sets=(), trajectories: bool = False,
+              model: str = DEFAULT_MODEL) -> SweepSpec:
+    """A validated sweep spec. ``scenario`` is a shipped name or a scenario file (.toml);
+    ``vary`` holds ``path=SPEC`` strings as for ``run.py sweep --vary``; raises
+    ParameterError, DesignError or SweepError (one line each) on bad input."""
+    sets = list(sets)
+    load_scenario(scenario, sets + ([f"run.weeks={weeks}"] if weeks else []))
+    text = None
+    name = scenario
+    if scenario.endswith(".toml"):
+        name, text = Path(scenario).stem, Path(scenario).read_text(encoding="utf-8")
+    model_class(model)
+    spec = SweepSpec(name, text, sets, weeks, build_design(design, list(vary), samples, seed),
+                     replicates, seed, trajectories, model=model)
+    prepare_points(spec)
+    return spec
+
+
+def model_class(path: str) -> type:
+    """The model class named ``module:Class`` (a StartupModel or a subclass of it)."""
+    mod, _, name = path.partition(":")
+    try:
+        cls = getattr(importlib.import_module(mod), name)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise SweepError(f"--model {path}: cannot import it ({type(exc).__name__}); expected "
+                         f"module:Class, e.g. {DEFAULT_MODEL}") from None
+    if not (isinstance(cls, type) and issubclass(cls, StartupModel)):
+        raise SweepError(f"--model {path}: not a StartupModel class")
+    return cls
+
+
+def _literal(value) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def load_point(spec_id: dict, point: dict):
+    """The scenario with the sweep's overrides and one design point applied."""
+    sets = list(spec_id["sets"]) + ([f"run.weeks={spec_id['weeks']}"] if spec_id["weeks"] else [])
+    sets += [f"{p}={_literal(v)}" for p, v in point.items()]
+    if spec_id["scenario_text"] is not None:
+        return scenarios.from_text(spec_id["scenario_text"], spec_id["scenario"], sets)
+    return scenarios.load(spec_id["scenario"], sets)
+
+
+def prepare_points(spec: SweepSpec) -> None:
+    """Round generated or sampled values of whole-number parameters (values given in a list
+    must be whole already), then validate every point (raises ParameterError)."""
+    spread = {f.path for f in spec.design.factors if f.generated or f.lo is not None}
+    for point in spec.design.points:
+        for path in point:
+            if (leaf_type(path) is int and isinstance(point[path], float)
+                    and path in spread):
+                point[path] = int(round(point[path]))
+    for point in spec.design.points:
+        load_point(spec.identity(), point)
+
+
+# ----------------------------------------------------------------------------- workers
+
+_PARAMS_CACHE: dict = {}
+
+
+def run_batch(spec_id: dict, tasks: list[tuple[int, int, int, int]],
+              parts: str | None = None) -> dict:
+    """Run a batch of (run_id, point_id, replicate, seed); failures are recorded, not raised.
+
+    With ``parts`` (a local store's parts directory) the worker writes the batch's part
+    files itself and returns only its status counts; otherwise it returns the tables.
+    """
+    key = json.dumps(spec_id, sort_keys=True)
+    cache = _PARAMS_CACHE.setdefault(key, {})
+    points = spec_id["design"]["points"]
+    out = {"runs": [], "events": [], "trajectories": []}
+    if "schemas" not in cache:
+        cache["schemas"] = schemas(spec_id)
+        cache["model"] = model_class(spec_id.get("model", DEFAULT_MODEL))
+    for run_id, point_id, rep, seed in tasks:
+        row = {"run_id": run_id, "point_id": point_id, "replicate": rep, "seed": seed}
+        row.update(points[point_id])
+        try:
+            if point_id not in cache:
+                cache[point_id] = load_point(spec_id, points[point_id])
+            sc = cache[point_id]
+            model = cache["model"](sc.params, seed=seed).run()
+            row.update(summary(model, sc.name, seed))
+            row.update(status="ok", error=None)
+            out["events"].extend((run_id,) + e for e in event_rows(model))
+            if spec_id["trajectories"]:
+                cols = weekly_columns(model)
+                n = len(cols["week"])
+                out["trajectories"].append({"run_id": [run_id] * n, **cols})
+            forget(model)
+        except Exception as exc:   # a failed run is data, the sweep goes on
+            row.update({k: None for k in SUMMARY_TYPES})
+            row.update(scenario=spec_id["scenario"], seed=seed, status="failed",
+                       error=f"{type(exc).__name__}: {exc}")
+        out["runs"].append(row)
+    tables = _tables(out, cache["schemas"], spec_id["trajectories"])
+    if parts is None:
+        return tables
+    write_part(Path(parts), tables)
+    return {"runs": None, "n": len(tasks),
+            "states": tables["runs"].column("status").to_pylist()}
+
+
+def _tables(out: dict, sch: dict, trajectories: bool) -> dict[str, pa.Table | None]:
+    """Rows of a batch as Arrow tables (built in the worker: cheap to send and to write)."""
+    ev = out["events"]
+    ev_cols = list(zip(*ev)) if ev else [[] for _ in sch["events"]]
+    tables = {"runs": pa.table({c: [r.get(c) for r in out["runs"]] for c in sch["runs"].names},
+                               schema=sch["runs"]),
+              "events": pa.table(dict(zip(sch["events"].names, ev_cols)), schema=sch["events"]),
+              "trajectories": None}
+    if trajectories:
+        tr = out["trajectories"]
+        tables["trajectories"] = pa.table(
+            {c: [v for t in tr for v in t[c]] for c in sch["trajectories"].names},
+            schema=sch["trajectories"])
+    return tables
+
+
+# ----------------------------------------------------------------------------- running
+
+def versions() -> dict:
+    import mesa
+    import scipy
+    return {"project": VERSION, "python": platform.python_version(), "mesa": mesa.__version__,
+            "numpy": np.__version__, "scipy": scipy.__version__, "pyarrow": pa.__version__}
+
+
+@dataclass
+class SweepResult:
+    total: int
+    done: int
+    failed: int
+    status: str        # complete, interrupted, already complete
+    seconds: float
+
+
+def batch_size(n_runs: int) -> int:
+    """Runs per batch (and per part file): about 1% of the sweep, between 10 and 100."""
+    return max(10, min(100, n_runs // 100))
+
+
+def run_sweep(spec: SweepSpec, root: Path, executor, manifest: dict, resume: bool,
+              progress: bool = True) -> SweepResult:
+    """Run every run of ``spec`` not yet in the store at ``root``; merge at the end.
+
+    Runs go in batches aligned to fixed run-id boundaries (``manifest["batch_size"]``); a
+    batch is stored as one part as soon as it finishes, in any order, so a resume finds
+    whole batches done or missing, and the merge (sorted by run id) is always the same.
+    """
+    store = Store(root, spec)
+    store.create()               # (again on resume: harmless, and restores a lost parts/)
+    if resume:
+        store.tidy()
+    done_ids, failed = store.done()
+    size = manifest.setdefault("batch_size", batch_size(spec.n_runs))
+    batches = [[i for i in range(b, min(b + size, spec.n_runs)) if i not in done_ids]
+               for b in range(0, spec.n_runs, size)]
+    batches = [b for b in batches if b]
+    manifest.update(status="running", runs_done=len(done_ids) - failed, runs_failed=failed)
+    write_json(root / "manifest.json", manifest)
+    spec_id = spec.identity()
+    local_parts = str(store.parts) if isinstance(executor, LocalExecutor) else None
+    bar = Progress(spec.n_runs, len(done_ids)) if progress else None
+    t0 = last_write = time.monotonic()
+    in_flight: dict = {}
+    submitted = 0
+    status = "interrupted"
+    try:
+        while submitted < len(batches) or in_flight:
+            while submitted < len(batches) and len(in_flight) < 4 * executor.slots:
+                fut = executor.submit(run_batch, spec_id,
+                                      [spec.task(i) for i in batches[submitted]], local_parts)
+                in_flight[fut] = submitted
+                submitted += 1
+            for fut in executor.wait_one(in_flight):
+                del in_flight[fut]
+                res = fut.result()
+                if local_parts is None:          # a remote worker: the store is written here
+                    write_part(store.parts, res)
+                    states = res["runs"].column("status").to_pylist()
+                else:
+                    states = res["states"]
+                manifest["runs_done"] += states.count("ok")
+                manifest["runs_failed"] += states.count("failed")
+                if bar:
+                    bar.update(len(states))
+            if time.monotonic() - last_write > 2.0:
+                last_write = time.monotonic()
+                write_json(root / "manifest.json", manifest)
+        store.finalize()
+        status = "complete"
+    except KeyboardInterrupt:
+        executor.close(cancel=True)
+        raise
+    finally:
+        if bar:
+            bar.close()
+        if status != "complete":   # count what is really stored (an interrupt can land anywhere)
+            ids, failed_now = store.done()
+            manifest.update(runs_done=len(ids) - failed_now, runs_failed=failed_now)
+        manifest.update(status=status, end=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        write_json(root / "manifest.json", manifest)
+    store.remove_parts()
+    return SweepResult(spec.n_runs, manifest["runs_done"], manifest["runs_failed"], status,
+                       time.monotonic() - t0)
+
+
+
+def new_manifest(spec: SweepSpec, argv: list[str]) -> dict:
+    sc = load_point(spec.identity(), {})
+    return {"command": list(argv), "identity": spec.identity(), "scenario": spec.scenario,
+            "parameters": to_dict(sc.params), "design": spec.design.to_dict(),
+            "root_seed": spec.root_seed, "replicates": spec.replicates, "seeds": spec.seeds,
+            "runs_total": spec.n_runs, "versions": versions(),
+            "start": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "end": None,
+            "runs_done": 0, "runs_failed": 0, "status": "running"}
+
+
+def open_store(spec: SweepSpec, out: Path, resume: bool = False, force: bool = False,
+               argv=()) -> dict | None:
+    """Check ``out`` for a new sweep or a resume and return its manifest (None: the sweep
+    there is already complete). Nothing is written here; SweepError explains a refusal."""
+    out = Path(out)
+    if resume:
+        m = read_manifest(out) if (out / "manifest.json").exists() else None
+        if m is None:
+            raise SweepError(f"--resume: {out} holds no sweep (no manifest.json)")
+        old = m.get("identity", {})
+        new = json.loads(json.dumps(spec.identity()))
+        diff = [k for k in set(new) | set(old) if old.get(k) != new.get(k)]
+        if diff:
+            raise SweepError(f"--resume: {out} was made with other parameters "
+                             f"(differs in: {', '.join(sorted(diff))}); use --force or another "
+                             f"--out")
+        return None if m.get("status") == "complete" else m
+    if out.exists():
+        if not force:
+            raise SweepError(f"--out {out}: exists; use --resume to continue it or --force "
+                             f"to replace it")
+        if not out.is_dir():
+            raise SweepError(f"--out {out}: exists and is not a directory")
+        if any(out.iterdir()):
+            try:
+                read_manifest(out)
+            except SweepError:
+                raise SweepError(f"--force: {out} is not a sweep directory; refusing to "
+                                 f"delete it") from None
+    return new_manifest(spec, argv)
+
+
+def make_executor(jobs: int = 1, scheduler: str | None = None):
+    """Local processes (``jobs``), or a dask.distributed cluster (``tcp://HOST:PORT`` or
+    ``local:N``)."""
+    return DaskExecutor(scheduler) if scheduler else LocalExecutor(jobs)
+
+
+def sweep(spec: SweepSpec, out: Path | str, jobs: int = 1, scheduler: str | None = None,
+          resume: bool = False, force: bool = False, progress: bool = False, argv=(),
+          batch: int | None = None, on_start=None) -> SweepResult:
+    """Run a sweep into the store ``out``: new, resumed (``resume``) or replaced (``force``).
+
+    Returns counts and the status; a sweep already complete is left as it is. Ctrl-C
+    (KeyboardInterrupt) leaves every finished batch stored for a resume. ``on_start`` is
+    called with the sweep's manifest once the store is ready (the command line prints a
+    line there).
+    """
+    out = Path(out)
+    manifest = open_store(spec, out, resume, force, argv)
+    if manifest is None:
+        m = read_manifest(out)
+        return SweepResult(m["runs_total"], m["runs_done"], m["runs_failed"],
+                           "already complete", 0.0)
+    executor = make_executor(jobs, scheduler)
+    try:
+        if not resume:
+            if out.exists():
+                shutil.rmtree(out)
+            out.mkdir(parents=True)
+            if batch:
+                manifest["batch_size"] = batch
+        if on_start:
+            on_start(manifest)
+        return run_sweep(spec, out, executor, manifest, resume, progress)
+    finally:
+        executor.close()

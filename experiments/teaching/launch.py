@@ -1,0 +1,71 @@
+"""Start a web app server as a child process that stops with its parent.
+
+The child is tied to this process three ways, so no server is left holding a port: on Linux
+the kernel sends it SIGTERM when this process dies for any reason (``PR_SET_PDEATHSIG``,
+even after SIGKILL); a SIGTERM or SIGHUP to this process stops it; and Ctrl-C or any exit
+from :func:`run_child` terminates it (then kills it if it does not stop within 5 s).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+PR_SET_PDEATHSIG = 1   # linux/prctl.h
+
+
+def _die_with_parent() -> None:       # runs in the child between fork and exec
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the other two ties still hold
+        pass
+
+
+def stop(proc: subprocess.Popen, timeout: float = 5.0) -> None:
+    """Terminate ``proc`` and wait; kill it if it does not stop in ``timeout`` seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def run_child(cmd: list[str], **popen) -> int:
+    """Run ``cmd`` until it exits or this process is interrupted; return its exit status
+    (0 after Ctrl-C or SIGTERM)."""
+    proc = subprocess.Popen(cmd, preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                            **popen)
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop(proc)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def serve_solara(app: Path, host: str, port: int) -> int:
+    """Serve a solara app file until interrupted; the server stops with this process."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p)}
+    return run_child([sys.executable, "-m", "solara", "run", str(app), "--host", host,
+                      "--port", str(port), "--production", "--no-open"], cwd=root, env=env)
+
+
+def dashboard(host: str = "127.0.0.1", port: int = 8765) -> int:
+    """The live dashboard (``dashboard.py`` beside this file) on ``host:port``."""
+    return serve_solara(Path(__file__).with_name("dashboard.py"), host, port)
