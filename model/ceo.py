@@ -8,7 +8,7 @@ from model import governance
 from model.promises import AUDIENCES, Promise, keep_probability
 
 TRAITS = ("promise_propensity", "grandiosity", "spending", "listening", "transparency",
-          "entrenchment", "voting_control", "erratic")
+          "entrenchment", "erratic")
 
 
 class CEO(mesa.Agent):
@@ -52,7 +52,7 @@ class CEO(mesa.Agent):
         audience = AUDIENCES[int(m.rng.integers(len(AUDIENCES)))]
         pol = m.p.policy
         due = m.week + int(m.rng.integers(pol.promise_weeks_min, pol.promise_weeks_max + 1))
-        ambition = 2.0 * self.grandiosity * float(m.rng.random())
+        ambition = pol.ambition_scale * self.grandiosity * float(m.rng.random())
         m.promises.add(Promise(audience, m.week, due, ambition))
         m.news.made[audience] += 1
         m.record("promise_made", self, f"to {audience}, due week {due}, ambition {ambition:.2f}")
@@ -60,7 +60,8 @@ class CEO(mesa.Agent):
     def resolve_promises(self) -> None:
         m = self.model
         for pr in m.promises.due(m.week):
-            kept = m.rng.random() < keep_probability(pr.ambition, m.capacity, m.cash_comfort)
+            kept = m.rng.random() < keep_probability(pr.ambition, m.capacity, m.cash_comfort,
+                                                     m.p.policy)
             cred = m.credibility[pr.audience]
             if kept:
                 cred.kept += 1
@@ -81,17 +82,12 @@ class CEO(mesa.Agent):
             m.compute_scale *= 1.0 + m.p.compute.max_growth * self.spending
 
     def _cut_willingness(self) -> float:
-        """Weekly chance of a cut once money is short.
-
-        Frugal, listening and pressed CEOs cut; any CEO cuts when payroll itself is at risk
-        (desperation grows as cash falls below a quarter's payroll).
-        """
-        m = self.model
-        payroll_weeks = m.cash / max(1.0, m.other_cost)
-        desperation = max(0.0, 1.0 - payroll_weeks / 13.0)
-        return m_clip(m.p.policy.cut_rate * ((1.0 - self.spending)
-                                             * (0.5 + self.listening + self.pressure)
-                                             + desperation))
+        """Weekly chance of a cut once money is short: frugal, listening and pressed CEOs cut,
+        and any CEO cuts when desperate (model.desperation)."""
+        m, pol = self.model, self.model.p.policy
+        return m_clip(pol.cut_rate * ((1.0 - self.spending)
+                                      * (pol.cut_base + self.listening + self.pressure)
+                                      + m.desperation))
 
     def cut_costs(self) -> None:
         m, pol = self.model, self.model.p.policy
@@ -102,7 +98,8 @@ class CEO(mesa.Agent):
         if week - self.last_cut["compute"] >= pol.cut_cooldown_weeks and m.rng.random() < w:
             self.last_cut["compute"] = week
             m.cut_compute(self)
-        if week - self.last_cut["layoff"] >= pol.cut_cooldown_weeks and m.rng.random() < 0.5 * w:
+        if (week - self.last_cut["layoff"] >= pol.cut_cooldown_weeks
+                and m.rng.random() < pol.layoff_relative * w):
             self.last_cut["layoff"] = week
             m.layoff(self)
         if (m.sellable_assets > 0 and week - self.last_cut["asset"] >= pol.cut_cooldown_weeks
@@ -111,17 +108,23 @@ class CEO(mesa.Agent):
             m.sell_asset(self)
 
     def search_for_buyer(self) -> None:
-        """During an acquisition search, buyers talk; the deal fails if their price is below the ask."""
-        m = self.model
-        if m.week > self.search_until or m.rng.random() >= m.p.policy.buyer_rate:
+        """During an acquisition search, buyers talk. A buyer prices the company below what
+        investors would pay, less again the shorter the runway (its leverage), and takes on
+        the unpaid bills; the deal fails if that is below the CEO's ask, which falls with
+        listening and desperation."""
+        m, pol = self.model, self.model.p.policy
+        if m.week > self.search_until or m.rng.random() >= pol.buyer_rate:
             return
-        price = (m.fundraising.fair_valuation(m) * m.p.policy.buyer_discount
-                 * float(m.rng.lognormal(0.0, 0.4)))
-        ask = m.fundraising.last_post_money * (1.0 + self.grandiosity) * (1.0 - 0.5 * self.listening)
-        if price >= ask:
+        leverage = 1.0 - pol.distress_discount * (1.0 - m.cash_comfort)
+        price = (m.fundraising.fair_valuation(m) * pol.buyer_discount * leverage
+                 * float(m.rng.lognormal(0.0, pol.buyer_noise))) - m.payables
+        ask = (m.fundraising.last_post_money * (1.0 + self.grandiosity)
+               * (1.0 - pol.ask_listening_discount * self.listening) * (1.0 - m.desperation))
+        if price > 0.0 and price >= ask:
             m.company_sold(self, price)
         else:
-            m.record("sale_failed", self, f"buyer offered ${price / 1e9:.2f}B, ask ${ask / 1e9:.2f}B")
+            m.record("sale_failed", self, f"buyer offered ${max(price, 0.0) / 1e9:.2f}B, ask "
+                     f"${ask / 1e9:.2f}B", amount=max(price, 0.0))
 
     # ------------------------------------------------------------------ answers to investors
     def answer_audit(self, investor) -> bool:
@@ -129,12 +132,14 @@ class CEO(mesa.Agent):
         accepted = m.rng.random() < self.listening
         if accepted:
             self.transparency = min(1.0, self.transparency + m.p.policy.audit_transparency_gain)
-        m.record("audit_accepted" if accepted else "audit_refused", self, f"asked by {investor.name}")
+        m.record("audit_accepted" if accepted else "audit_refused", self, f"asked by {investor.name}",
+                 counterpart=investor.name)
         return accepted
 
     def answer_sale(self, investor) -> bool:
         m = self.model
-        accepted = m.rng.random() < m_clip(self.listening + 0.5 * self.pressure)
+        accepted = m.rng.random() < m_clip(self.listening
+                                           + m.p.policy.sale_pressure_weight * self.pressure)
         if accepted:
             self.search_until = m.week + m.p.policy.sale_search_weeks
             m.record("sale_search", self, f"acquisition search until week {self.search_until}, "
@@ -147,7 +152,8 @@ class CEO(mesa.Agent):
         m = self.model
         accepted = m.rng.random() < m_clip(self.pressure - self.entrenchment)
         if accepted:
-            m.ceo_leaves("resigned", f"accepted the exit package offered by {investor.name}")
+            m.ceo_leaves("resigned", f"accepted the exit package offered by {investor.name}",
+                         cause="exit package", counterpart=investor.name)
         else:
             m.record("exit_package_refused", self, f"offered by {investor.name}")
         return accepted
@@ -160,7 +166,7 @@ class CEO(mesa.Agent):
             parts = sorted(governance.pressure_parts(m).items(), key=lambda kv: -kv[1])[:3]
             m.ceo_leaves("resigned", f"under pressure {self.pressure:.2f} "
                          f"(entrenchment {self.entrenchment:.2f}); mostly "
-                         + ", ".join(f"{k} {v:.2f}" for k, v in parts))
+                         + ", ".join(f"{k} {v:.2f}" for k, v in parts), cause=parts[0][0])
 
 
 def m_clip(x: float) -> float:

@@ -40,6 +40,7 @@ from model.promises import AUDIENCES, PromiseBook
 from model.trust import Credibility
 
 RUNWAY_CAP = 260.0  # weeks; runway reported when the company is not burning cash
+VOTE_LOG_WEEKS = 13  # weeks between two logged failed votes (the log only; votes go on)
 
 WEEKLY_COLUMNS = {
     # column: model attribute (declared once; the DataCollector reads these every week)
@@ -50,7 +51,7 @@ WEEKLY_COLUMNS = {
     "trust_executives": "trust_executives", "trust_researchers": "trust_researchers",
     "board_investor_seats": "board_investor_seats", "ceo_in_office": "ceo_in_office",
     "capacity": "capacity", "sentiment": "sentiment", "ceo_pressure": "ceo_pressure",
-    "raised": "raised",
+    "raised": "raised", "founder_votes": "founder_votes",
 }
 # Columns holding whole numbers (the rest are floats, and "date" is text).
 WEEKLY_INTS = {"week", "executives", "researchers", "staff", "board_investor_seats",
@@ -111,12 +112,19 @@ class StartupModel(mesa.Model):
         self.ceo_exit_week: int | None = None
         self.ceo_exit_kind: str | None = None
         self.last_vote_week = -999
+        # shareholdings: the founder (a shareholder whether or not CEO), the investors (agents
+        # below), and everyone else (employees, angels), who hold the rest and do not vote
+        # on a removal
+        self.founder_stake = p.ceo.stake
+        self.founder_vps = p.ceo.votes_per_share
+        self.other_stake = max(0.0, 1.0 - p.ceo.stake - sum(i.stake for i in p.investors.values()))
+        self.founder_control_lost_week: int | None = None
 
         # people
         # ceo_class: a CEO subclass whose decisions come from elsewhere (a student playing)
         self.ceo = (ceo_class or CEO)(self, p.ceo, "the founder-CEO", founder=True)
         self.investor_list: list[Investor] = [
-            Investor(self, i.name, i.seat, i.stake, i.lead, i.initial_trust)
+            Investor(self, i.name, i.seat, i.stake, i.lead, i.initial_trust, i.votes_per_share)
             for i in p.investors.values()]
         self.initial_seated = sum(1 for i in self.investor_list if i.seated)
         self.seats_given_up = 0
@@ -129,8 +137,9 @@ class StartupModel(mesa.Model):
                                             else wf.threshold_mean),
                        core=k < wf.core_researchers)
             for k in range(wf.researchers)]
-        tie_colleagues(self.executives + self.researchers, wf.ties, self.rng)
-        self.contagion = Contagion(wf.contagion_shock, wf.contagion_lag_min, wf.contagion_lag_max)
+        tie_colleagues(self.executives + self.researchers, wf.ties, self.rng, wf.same_group_ties)
+        self.contagion = Contagion(wf.contagion_shock, wf.follow_prob, wf.contagion_lag_min,
+                                   wf.contagion_lag_max)
         self.staff = wf.staff
         self.staff_trust = wf.initial_trust_research
         self.initial_execs = len(self.executives)
@@ -150,7 +159,9 @@ class StartupModel(mesa.Model):
         self._update_derived()
 
         self.employee_constants = (p.trust.ethics * p.company.copyright_stance, p.trust.gain_rate,
-                                   p.trust.asymmetry, wf.departure_hazard, wf.base_turnover)
+                                   p.trust.asymmetry, wf.departure_hazard, wf.base_turnover,
+                                   wf.follow_prob)
+        self.founder_controls = self.founder_votes > 0.5
         self.datacollector = DataCollector(model_reporters=WEEKLY_COLUMNS)
 
     # ================================================================== schedule
@@ -212,7 +223,8 @@ class StartupModel(mesa.Model):
             self.insolvent_week = self.week
             self.running = False
             self.record("insolvency", self.ceo, f"cash ${led.cash / 1e6:.1f}M cannot cover payroll "
-                        f"and suppliers' demands ${required / 1e6:.1f}M")
+                        f"and suppliers' demands ${required / 1e6:.1f}M", cause="out of cash",
+                        amount=required - led.cash)
             return
         led.pay(self.other_cost)
         led.pay_demanded()
@@ -224,7 +236,8 @@ class StartupModel(mesa.Model):
                 kind = "bill_unpaid" if shortfall >= s.last_bill - 1.0 else "bill_underpaid"
                 self.record(kind, None, f"{s.name} bill ${s.last_bill / 1e6:.1f}M, "
                             f"${shortfall / 1e6:.1f}M unpaid; owed ${s.owed / 1e6:.1f}M",
-                            agent=s.name, role="supplier")
+                            agent=s.name, role="supplier", amount=shortfall,
+                            counterpart=s.name)
         for s in led.suppliers:
             if s.owed > 0.0:
                 s.overdue_weeks += 1
@@ -232,7 +245,8 @@ class StartupModel(mesa.Model):
                         and self.rng.random() < s.cutoff_prob):
                     s.cut_off = True
                     self.record("supplier_cutoff", None, f"{s.name} stops service; owed "
-                                f"${s.owed / 1e6:.1f}M", agent=s.name, role="supplier")
+                                f"${s.owed / 1e6:.1f}M", agent=s.name, role="supplier",
+                                amount=s.owed, counterpart=s.name)
             else:
                 s.overdue_weeks = 0
                 s.cut_off = False
@@ -263,7 +277,10 @@ class StartupModel(mesa.Model):
         self.runway_weeks = (RUNWAY_CAP if burn <= 0 else
                              min(RUNWAY_CAP, max(0.0, free) / burn))
         self.cash_comfort = min(1.0, self.runway_weeks / self.p.trust.runway_comfort_weeks)
-        self.payables_pressure = min(1.0, self.payables / max(1.0, 13 * self.weekly_burn))
+        # one desperation rule for every decision that desperation bends (cuts, offers, asks)
+        self.desperation = max(0.0, 1.0 - self.runway_weeks / self.p.policy.desperation_weeks)
+        self.payables_pressure = min(1.0, self.payables / max(
+            1.0, self.p.finance.payables_full_weeks * self.weekly_burn))
         # delivery capacity relative to week 0
         # Output follows the compute the company uses, relative to week 0 (the free share
         # is the same fraction of every bill, so the ratio of bills is the ratio of own use).
@@ -272,7 +289,10 @@ class StartupModel(mesa.Model):
         research = self._research_weight() / self.initial_research_weight
         execs = len(self.executives) / max(1, self.initial_execs)
         staff = self.staff / self.initial_staff
-        self.capacity = (0.5 * research + 0.25 * execs + 0.25 * staff) * min(compute_factor, 1.5)
+        wf = self.p.workforce
+        self.capacity = ((wf.capacity_research * research + wf.capacity_executives * execs
+                          + (1.0 - wf.capacity_research - wf.capacity_executives) * staff)
+                         * min(compute_factor, self.p.compute.factor_cap))
         self.n_executives = len(self.executives)
         self.n_researchers = len(self.researchers)
         self.trust_investors = self._investor_trust()
@@ -287,10 +307,19 @@ class StartupModel(mesa.Model):
                                           / max(1, self.initial_execs))
         self.core_departed_fraction = ((self.core_left - base[1])
                                        / max(1, self.p.workforce.core_researchers))
-        self.board_exit_fraction = min(1.0, (self.seats_given_up - base[2])
-                                       / max(1, self.initial_seated))
+        self.founder_votes = self.voting_share_of_founder()
         self.ceo_pressure = self.ceo.pressure
         self.date = week_date(self.start, self.week).isoformat()
+
+    def total_votes(self) -> float:
+        """All votes outstanding (stake x votes per share, summed over holders)."""
+        return (self.founder_stake * self.founder_vps + self.other_stake
+                + sum(i.stake * i.votes_per_share for i in self.investor_list))
+
+    def voting_share_of_founder(self) -> float:
+        """The founder's share of all votes (0-1): founder control when above one half."""
+        total = self.total_votes()
+        return self.founder_stake * self.founder_vps / total if total > 0 else 0.0
 
     def _research_weight(self) -> float:
         w = self.p.workforce.core_weight
@@ -313,24 +342,26 @@ class StartupModel(mesa.Model):
         t, n, ceo = self.p.trust, self.last_news, self.ceo
         cred = {a: c.value for a, c in self.credibility.items()}
 
-        def promise_evidence(aud: str, public_weight: float) -> float:
-            kept = n.kept[aud] + public_weight * n.kept["public"]
-            broken = n.broken[aud] + public_weight * n.broken["public"]
-            made = n.made[aud] * cred[aud] + public_weight * n.made["public"] * cred["public"]
-            return t.promise_effect * (kept - t.break_weight * broken + 0.5 * made)
+        def promise_evidence(aud: str) -> float:
+            """In kept promises: the unit of all evidence (a kept promise to ``aud`` = 1)."""
+            pw = t.public_weight
+            kept = n.kept[aud] + pw * n.kept["public"]
+            broken = n.broken[aud] + pw * n.broken["public"]
+            made = n.made[aud] * cred[aud] + pw * n.made["public"] * cred["public"]
+            return kept - t.break_weight * broken + t.new_promise_weight * made
 
-        fear = 1.0 - self.cash_comfort
+        fear = 1.0 - self.cash_comfort      # runway net of unpaid bills: they count once
         money = t.closed_round * n.closed_rounds - t.failed_round * n.failed_rounds
+        staff_promises = promise_evidence("staff")
         staff_parts = {
-            "cash worries": t.cash_fear * fear
-            + (t.unpaid_bills * self.payables_pressure if self.payables > 0 else 0.0),
-            "broken promises": -min(0.0, promise_evidence("staff", 0.5)),
+            "cash worries": t.cash_fear * fear,
+            "broken promises": -min(0.0, staff_promises),
             "erratic management": t.chaos * ceo.erratic,
             "failed fundraising": -min(0.0, money),
             "layoffs": t.layoff * n.layoffs,
             "colleagues leaving": t.departure * n.senior_departures,
         }
-        staff_good = max(0.0, promise_evidence("staff", 0.5)) + max(0.0, money)
+        staff_good = max(0.0, staff_promises) + max(0.0, money)
         exec_ev = staff_good - sum(staff_parts.values())
         res_parts = dict(staff_parts)
         # Researchers hear of money trouble later and are shielded from management chaos.
@@ -341,11 +372,15 @@ class StartupModel(mesa.Model):
         self.evidence = {"executive": exec_ev, "researcher": res_ev}
         self.evidence_parts = {"executive": staff_parts, "researcher": res_parts}
 
-        # Investors see the runway the CEO reports: inflated when transparency is low.
-        reported = self.runway_weeks * (1.0 + (1.0 - ceo.transparency) * ceo.grandiosity)
-        fear_reported = max(0.0, 1.0 - reported / t.runway_comfort_weeks)
+        # Investors see the runway the CEO reports, inflated when transparency is low; one who
+        # has learnt that bills go unpaid sees through it to the true runway (investors.py).
+        self.reported_runway = self.runway_weeks * (1.0 + (1.0 - ceo.transparency)
+                                                    * ceo.grandiosity)
+        self.investor_fear = {
+            False: t.cash_fear * max(0.0, 1.0 - self.reported_runway / t.runway_comfort_weeks),
+            True: t.cash_fear * fear}
         self.evidence_investors = (
-            promise_evidence("investors", 0.5) + money - t.cash_fear * fear_reported
+            promise_evidence("investors") + money
             - t.departure * (n.senior_departures + n.board_exits) + t.traction * self._traction())
 
     def _traction(self) -> float:
@@ -363,12 +398,15 @@ class StartupModel(mesa.Model):
 
     # ================================================================== events
     def record(self, event: str, actor, detail: str = "", agent: str | None = None,
-               role: str | None = None) -> None:
-        """Log an event at the current week; ``actor`` is an agent (or None with agent/role)."""
+               role: str | None = None, cause: str = "", amount: float | None = None,
+               counterpart: str = "") -> None:
+        """Log an event at the current week; ``actor`` is an agent (or None with agent/role);
+        ``cause``, ``amount`` and ``counterpart`` are its typed fields (see events.py)."""
         if actor is not None:
             agent = agent or getattr(actor, "name", None) or getattr(actor, "title", "")
             role = role or actor.role
-        self.events.record(self.week, event, agent or "", role or "", detail)
+        self.events.record(self.week, event, agent or "", role or "", detail, cause, amount,
+                           counterpart)
 
     # ================================================================== company actions
     def raise_equity(self, amount: float, post_money: float, ceo) -> None:
@@ -380,12 +418,19 @@ class StartupModel(mesa.Model):
             inv.stake *= 1.0 - dilution
             if inv.stake > 0:
                 self.record("follow_on_joined" if inv.trust >= ft else "follow_on_refused", inv,
-                            f"trust {inv.trust:.2f}")
-        ceo.voting_control *= 1.0 - dilution
+                            f"trust {inv.trust:.2f}", amount=inv.trust)
+        self.founder_stake *= 1.0 - dilution
+        self.other_stake *= 1.0 - dilution
         lead = Investor(self, f"Round {self.fundraising.round.number} lead", "board", dilution,
                         True, self.p.trust.new_ceo_trust)
         self.investor_list.append(lead)
         self._update_derived()
+        if self.founder_controls and self.founder_votes <= 0.5:
+            self.founder_controls = False
+            self.founder_control_lost_week = self.week
+            self.record("founder_control_lost", None, f"the founder's share of the votes falls "
+                        f"to {self.founder_votes:.0%}", agent="the founder", role="shareholder",
+                        cause="dilution", amount=self.founder_votes)
 
     def raise_bridge(self, amount: float) -> None:
         """A SAFE from a new investor: cash now, equity later, no seat."""
@@ -395,13 +440,15 @@ class StartupModel(mesa.Model):
                         self.p.trust.new_ceo_trust)
         self.investor_list.append(safe)
         self.news.closed_rounds += 1
-        self.record("bridge_closed", safe, f"${amount / 1e6:.0f}M SAFE (convertible)")
+        self.record("bridge_closed", safe, f"${amount / 1e6:.0f}M SAFE (convertible)",
+                    amount=amount, counterpart=safe.name)
         self._update_derived()
 
     def cut_compute(self, ceo) -> None:
         self.compute_scale *= 1.0 - self.p.compute.cut_fraction
         self.news.compute_cuts += 1
-        self.record("compute_cut", ceo, f"compute spend cut by {self.p.compute.cut_fraction:.0%}")
+        self.record("compute_cut", ceo, f"compute spend cut by {self.p.compute.cut_fraction:.0%}",
+                    amount=self.p.compute.cut_fraction)
 
     def layoff(self, ceo, fraction: float | None = None) -> None:
         """Lay off a share (default ``workforce.layoff_fraction``) of the staff and of the
@@ -419,7 +466,8 @@ class StartupModel(mesa.Model):
         self.ledger.pay(min(severance, max(0.0, self.ledger.cash)))
         self.news.layoffs += 1
         self.laid_off += n_staff + n_res
-        self.record("layoff", ceo, f"{n_staff} staff and {n_res} researchers laid off")
+        self.record("layoff", ceo, f"{n_staff} staff and {n_res} researchers laid off",
+                    amount=n_staff + n_res)
         self._update_derived()
 
     def sell_asset(self, ceo) -> None:
@@ -427,13 +475,14 @@ class StartupModel(mesa.Model):
         self.sellable_assets -= 1
         self.ledger.sell_asset(c.asset_value)
         self.revenue_rate *= 1.0 - c.asset_revenue_share
-        self.record("asset_sale", ceo, f"product line sold for ${c.asset_value / 1e6:.0f}M")
+        self.record("asset_sale", ceo, f"product line sold for ${c.asset_value / 1e6:.0f}M",
+                    amount=c.asset_value)
         self._update_derived()
 
     def company_sold(self, ceo, price: float) -> None:
         self.sold_week = self.week
         self.running = False
-        self.record("company_sold", ceo, f"acquired at ${price / 1e9:.2f}B")
+        self.record("company_sold", ceo, f"acquired at ${price / 1e9:.2f}B", amount=price)
 
     # ================================================================== people
     def _draw_threshold(self, mean: float | None = None) -> float:
@@ -442,7 +491,7 @@ class StartupModel(mesa.Model):
         return min(0.95, max(0.02, float(self.rng.normal(mean, wf.threshold_sd))))
 
     def _draw_ethics(self) -> float:
-        return 0.3 * float(self.rng.random())
+        return self.p.workforce.researcher_ethics_max * float(self.rng.random())
 
     def _new_executive(self, e, successor: bool = False) -> Executive:
         wf = self.p.workforce
@@ -456,9 +505,9 @@ class StartupModel(mesa.Model):
         (self.executives if isinstance(person, Executive) else self.researchers).remove(person)
         person.remove()
 
-    def employee_leaves(self, person: Employee, why: str) -> None:
+    def employee_leaves(self, person: Employee, why: str, cause: str) -> None:
         """Someone resigns: the event, news, contagion to colleagues, maybe a successor."""
-        self.record("departure", person, why)
+        self.record("departure", person, why, cause=cause, amount=person.trust)
         self._remove_employee(person)
         self.contagion.departed(person, self.week, self.rng)
         if isinstance(person, Executive):
@@ -472,6 +521,10 @@ class StartupModel(mesa.Model):
             self.core_left += 1
             if self.core_left == _core_majority(self.p.workforce.core_researchers):
                 self.core_team_departed_week = self.week
+                self.record("core_team_departed", None, f"{self.core_left} of the "
+                            f"{self.p.workforce.core_researchers} core researchers have left",
+                            agent="the core team", role="core researcher", cause=cause,
+                            amount=self.core_left)
 
     def hire_replacements(self) -> None:
         due = [r for r in self.replacements if r[0] <= self.week]
@@ -482,7 +535,7 @@ class StartupModel(mesa.Model):
             ex = self._new_executive(e, successor=True)
             self.executives.append(ex)
             tie_newcomer(ex, self.executives + self.researchers, self.p.workforce.ties, self.rng)
-            self.record("hire", ex, f"successor {e.title} joins")
+            self.record("hire", ex, f"successor {e.title} joins", counterpart=e.title)
 
     def turnover_staff(self) -> None:
         """Aggregate staff: trust follows the researchers' evidence; leaving and hiring flows."""
@@ -502,28 +555,32 @@ class StartupModel(mesa.Model):
     # ================================================================== governance
     def investor_leaves_seat(self, inv: Investor) -> None:
         kind = "board_exit" if inv.seat == "board" else "observer_exit"
-        self.record(kind, inv, f"gives up the {inv.seat} seat; trust {inv.trust:.2f}")
+        self.record(kind, inv, f"gives up the {inv.seat} seat; trust {inv.trust:.2f}",
+                    cause="lost trust", amount=inv.trust)
         inv.seat = "none"
+        inv.demands.add("left")
         self.seats_given_up += 1
         self.news.board_exits += 1
 
     def board_vote(self) -> None:
-        """Where the rules allow it, investors who called for resignation force a vote."""
+        """Investors who called for resignation force a vote, unless holders of a majority of
+        the votes would stop it (then they can only press: see governance.py)."""
         if not any("resign" in i.demands for i in self.investor_list):
             return
-        if self.p.governance.regime == "founder_control" and self.ceo.voting_control >= 0.5:
-            return  # the founder's own majority makes a vote pointless: pressure only
+        if governance.blocking_votes(self) > 0.5:
+            return
         removed, how = governance.removal_vote(self)
         if removed:
-            self.ceo_leaves("removed", how)
-        elif self.week - self.last_vote_week >= 13:
+            self.ceo_leaves("removed", how, cause="removal vote")
+        elif self.week - self.last_vote_week >= VOTE_LOG_WEEKS:
             self.last_vote_week = self.week
             self.record("removal_vote_failed", self.ceo, how)
 
-    def ceo_leaves(self, kind: str, why: str) -> None:
+    def ceo_leaves(self, kind: str, why: str, cause: str = "", counterpart: str = "") -> None:
         """The CEO resigns or is removed; an interim CEO takes over and trust starts afresh."""
         old = self.ceo
-        self.record("ceo_resigned" if kind == "resigned" else "ceo_removed", old, why)
+        self.record("ceo_resigned" if kind == "resigned" else "ceo_removed", old, why,
+                    cause=cause, amount=old.pressure, counterpart=counterpart)
         if old.founder and self.ceo_exit_week is None:
             self.ceo_exit_week, self.ceo_exit_kind = self.week, kind
             self.ceo_in_office = 0
@@ -541,7 +598,11 @@ class StartupModel(mesa.Model):
         self.promises = PromiseBook()
         self.credibility = {a: Credibility(self.p.trust.break_weight) for a in AUDIENCES}
         self.sale_urged = 0
+        # The old CEO's news is not the new CEO's record: evidence starts from this week's
+        # state alone, so investors who act later this week judge the new CEO fairly.
+        self.last_news = News()
         self._update_derived()
+        self._perceive()
 
 
 def _core_majority(n: int) -> int:

@@ -1,4 +1,7 @@
-"""The event log: every notable thing that happens, with week, agent and role."""
+"""The event log: every notable thing that happens, with week, agent and role, a sentence,
+and typed fields that tools read instead of the sentence: ``cause`` (why, in a few words:
+the main pressure behind a departure or a resignation), ``amount`` (USD, people or trust,
+by event kind) and ``counterpart`` (the other party: a supplier, an investor, a buyer)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ KINDS = (
     "board_exit", "observer_exit",
     "departure", "hire", "layoff", "asset_sale", "compute_cut",
     "ceo_resigned", "ceo_removed", "removal_vote_failed", "interim_ceo", "insolvency",
+    "core_team_departed", "founder_control_lost",
 )
 
 
@@ -24,6 +28,9 @@ class Event(NamedTuple):
     agent: str
     role: str
     detail: str
+    cause: str = ""
+    amount: float | None = None
+    counterpart: str = ""
 
 
 class EventLog:
@@ -34,8 +41,9 @@ class EventLog:
         self._first: dict[str, int] = {}
         self._count: dict[str, int] = {}
 
-    def record(self, week: int, event: str, agent: str = "", role: str = "", detail: str = "") -> None:
-        self.events.append(Event(week, event, agent, role, detail))
+    def record(self, week: int, event: str, agent: str = "", role: str = "", detail: str = "",
+               cause: str = "", amount: float | None = None, counterpart: str = "") -> None:
+        self.events.append(Event(week, event, agent, role, detail, cause, amount, counterpart))
         self._first.setdefault(event, week)
         self._count[event] = self._count.get(event, 0) + 1
 

@@ -69,7 +69,7 @@ class Fundraising:
         if self.first_ask is None:
             self.first_ask = self.ask_valuation
         model.record("round_started", ceo, f"round {self.rounds_started}: ${self.ask_size / 1e6:.0f}M "
-                     f"at ${self.ask_valuation / 1e9:.2f}B post-money")
+                     f"at ${self.ask_valuation / 1e9:.2f}B post-money", amount=self.ask_size)
 
     def fair_valuation(self, model) -> float:
         """What investors would pay: annualised revenue x multiple x sentiment (USD)."""
@@ -81,20 +81,22 @@ class Fundraising:
         chance = p.offer_rate * model.trust_investors * diligence * min(model.sentiment, 1.5)
         if model.rng.random() >= chance:
             return False
-        offer = self.fair_valuation(model) * float(model.rng.lognormal(0.0, 0.3))
+        offer = self.fair_valuation(model) * float(model.rng.lognormal(0.0, p.offer_noise))
         if offer <= 0.0:        # nothing to sell yet (no revenue): no offer
             return False
-        desperation = max(0.0, 1.0 - model.runway_weeks / 13.0)
-        flex = min(0.95, 0.1 + 0.5 * ceo.listening + 0.4 * desperation)
+        flex = min(p.flex_max, p.flex_base + p.flex_listening * ceo.listening
+                   + p.flex_desperation * model.desperation)
         if offer < rnd.valuation * (1.0 - flex):
             model.record("offer_rejected", ceo, f"offer at ${offer / 1e9:.2f}B vs ask "
-                         f"${rnd.valuation / 1e9:.2f}B")
+                         f"${rnd.valuation / 1e9:.2f}B", amount=offer)
             return False
-        amount = min(rnd.size, 0.3 * offer)   # new investors buy at most ~30% in one round
+        amount = min(rnd.size, p.max_new_share * offer)
         down = offer < self.last_post_money
         model.raise_equity(amount, offer, ceo)
         model.record("round_closed", ceo, f"round {rnd.number}: ${amount / 1e6:.0f}M at "
-                     f"${offer / 1e9:.2f}B post-money" + (" (down round)" if down else ""))
+                     f"${offer / 1e9:.2f}B post-money" + (" (down round)" if down else ""),
+                     cause="down round" if down else "", amount=amount,
+                     counterpart=f"Round {rnd.number} lead")
         model.news.closed_rounds += 1
         self.last_post_money = offer
         self.round, self.ask_size, self.ask_valuation = None, None, None
@@ -111,7 +113,8 @@ class Fundraising:
     def _fail(self, model) -> None:
         p, rnd = self.p, self.round
         model.record("round_failed", model.ceo, f"round {rnd.number}: no acceptable offer for "
-                     f"${rnd.size / 1e6:.0f}M at ${rnd.valuation / 1e9:.2f}B")
+                     f"${rnd.size / 1e6:.0f}M at ${rnd.valuation / 1e9:.2f}B",
+                     cause="no acceptable offer", amount=rnd.size)
         model.news.failed_rounds += 1
         self.failures += 1
         self.ask_size = rnd.size * (1.0 - p.target_cut)

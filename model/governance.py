@@ -1,33 +1,34 @@
-"""Governance: the board, pressure on the CEO, and removal votes under each control regime.
+"""Governance: pressure on the CEO, and removal votes.
 
-``founder_control``: the founder holds a majority of the votes (``ceo.voting_control``),
-so directors can only pressure; a shareholder vote can remove the CEO only once the
-founder's voting control has been diluted below one half.
-``board_control``: a majority of the board (founder seat, investor directors, independents)
-can vote the CEO out.
+Votes are separate from economic stakes: every shareholder (the founder included) holds a
+stake and a number of votes per share; board seats are separate again. A removal is voted by
+the board (a majority of its seats) or by the shareholders (a majority of all votes), as the
+scenario's ``governance.removal_by`` says; either way, holders of a majority of all votes who
+oppose it (the founder-CEO with his own votes, and investors who still trust him) can stop it,
+since they could replace the directors. Founder control is therefore a consequence of the
+founder's share of the votes, lost through dilution or concessions, not a switch.
 """
 
 from __future__ import annotations
 
-
-PRESSURE_TERMS = ("investors' lost trust", "calls to resign", "executives leaving",
-                  "the core team leaving", "unpaid bills", "investors leaving the board")
+PRESSURE_TERMS = ("investors' calls to go", "executives leaving", "the core team leaving",
+                  "unpaid bills")
 
 
 def pressure_terms(model) -> tuple[float, ...]:
     """The terms of the pressure on the CEO (dimensionless), in the order of PRESSURE_TERMS:
-    lost investor trust, calls to resign, executives and the core team leaving, unpaid bills
-    and investors leaving the board."""
+    the stake-weighted share of investors who called for his resignation or left their seat
+    under this CEO, the executives and the core team who left under him, and unpaid bills."""
     g = model.p.governance
-    investors = model.investor_list
-    calls = sum(1 for i in investors if "resign" in i.demands and i.seat != "none")
-    seated = sum(1 for i in investors if i.seat != "none")
-    return (g.pressure_investors * (1.0 - model.trust_investors),
-            g.pressure_calls * calls / max(1, seated),
+    stakes = demanding = 0.0
+    for i in model.investor_list:
+        stakes += i.stake
+        if "resign" in i.demands or "left" in i.demands:
+            demanding += i.stake
+    return (g.pressure_investors * (demanding / stakes if stakes > 0 else 0.0),
             g.pressure_departures * model.exec_departed_fraction,
             g.pressure_core * model.core_departed_fraction,
-            g.pressure_payables * model.payables_pressure,
-            g.pressure_board_exits * model.board_exit_fraction)
+            g.pressure_payables * model.payables_pressure)
 
 
 def pressure(model) -> float:
@@ -40,18 +41,33 @@ def pressure_parts(model) -> dict[str, float]:
     return dict(zip(PRESSURE_TERMS, pressure_terms(model)))
 
 
+def blocking_votes(model) -> float:
+    """Share of all votes held by those who would oppose removing the CEO: the founder-CEO's
+    own votes and the investors who still trust him (other holders do not vote)."""
+    a = model.p.investor_actions
+    total = model.total_votes()
+    against = sum(i.stake * i.votes_per_share for i in model.investor_list
+                  if i.trust >= a.remove_below)
+    if model.ceo.founder:
+        against += model.founder_stake * model.founder_vps
+    return against / total if total > 0 else 0.0
+
+
 def removal_vote(model) -> tuple[bool, str]:
     """Hold a vote on removing the CEO. Returns (removed, how the vote went)."""
     g, a = model.p.governance, model.p.investor_actions
     investors = model.investor_list
-    if g.regime == "board_control":
+    if g.removal_by == "board":
         directors = [i for i in investors if i.seat == "board"]
         yes = sum(1 for i in directors if i.trust < a.remove_below)
         # Independents read the same board packs as the investor directors.
         if directors and model.trust_investors < a.remove_below:
             yes += g.independent_seats
         seats = 1 + len(directors) + g.independent_seats
-        return yes * 2 > seats, f"board vote {yes} of {seats} seats for removal"
-    # Founder control: only a majority of all shares can remove the CEO.
-    yes = sum(i.stake for i in investors if i.trust < a.remove_below)
-    return yes > 0.5, f"shareholder vote: {yes:.0%} of shares for removal, a majority needed"
+        return yes > g.removal_majority * seats, f"board vote: {yes} of {seats} seats for removal"
+    total = model.total_votes()
+    yes = sum(i.stake * i.votes_per_share for i in investors if i.trust < a.remove_below)
+    share = yes / total if total > 0 else 0.0
+    return (share > g.removal_majority,
+            f"shareholder vote: {share:.0%} of all votes for removal, "
+            f"more than {g.removal_majority:.0%} needed")

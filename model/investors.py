@@ -10,11 +10,13 @@ from model import trust as trustlib
 class Investor(mesa.Agent):
     """A shareholder with a board seat, an observer seat or none."""
 
-    def __init__(self, model, name: str, seat: str, stake: float, lead: bool, trust: float) -> None:
+    def __init__(self, model, name: str, seat: str, stake: float, lead: bool, trust: float,
+                 votes_per_share: float = 1.0) -> None:
         super().__init__(model)
         self.name = name
         self.seat = seat
         self.stake = stake
+        self.votes_per_share = votes_per_share
         self.lead = lead
         self.trust = trust
         self.knows_unpaid = False
@@ -35,18 +37,18 @@ class Investor(mesa.Agent):
         self.act()
 
     def perceive(self) -> None:
-        """Update trust from the week's shared investor evidence plus what this investor knows."""
+        """Update trust from the week's shared investor evidence plus what this investor knows:
+        the CEO's answers to its demands, and the runway it sees (the reported one until it
+        learns that bills go unpaid, then the true one)."""
         m = self.model
-        evidence = m.evidence_investors + self.felt
-        self.felt = 0.0
         if m.payables > 0.0:
             if not self.knows_unpaid:
                 learn = m.ceo.transparency if self.seated else m.p.investor_actions.leak_rate
                 self.knows_unpaid = m.rng.random() < learn
-            if self.knows_unpaid:
-                evidence -= m.p.trust.unpaid_bills * m.payables_pressure
         else:
             self.knows_unpaid = False
+        evidence = m.evidence_investors - m.investor_fear[self.knows_unpaid] + self.felt
+        self.felt = 0.0
         self.trust = trustlib.update(self.trust, evidence, m.p.trust.gain_rate, m.p.trust.asymmetry)
 
     def act(self) -> None:
@@ -76,7 +78,9 @@ class Investor(mesa.Agent):
                 m.investor_leaves_seat(self)
 
     def new_ceo(self, trust: float) -> None:
-        """A new CEO: demands start over, trust starts at the newcomer's level."""
+        """A new CEO: demands start over, trust starts at the newcomer's level, and answers
+        the old CEO gave count no more."""
         self.trust = trust
         self.demands.clear()
         self.weeks_low = 0
+        self.felt = 0.0

@@ -1,8 +1,11 @@
 """Colleague ties and departure contagion.
 
 Each employee has ties to a few colleagues, mostly in their own group (homophily). When
-someone leaves, every tied colleague still there feels bad evidence after a lag of a few
-weeks (the time it takes to hear why they left and to be asked to follow).
+someone leaves, every tied colleague still there hears of it after a lag of a few weeks (the
+time it takes to hear why they left and to be asked to follow): their trust takes a shock,
+and they may follow the colleague out (employees.py). Turnover spreads through coworkers'
+ties beyond what each person's own attitudes predict (Felps et al. 2009, "Turnover
+contagion", Academy of Management Journal 52(3)); the sizes here are calibrated.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 
-def tie_colleagues(people: list, ties: int, rng, same_group: float = 0.7) -> None:
+def tie_colleagues(people: list, ties: int, rng, same_group: float) -> None:
     """Give everyone about ``ties`` undirected ties; ``same_group`` of them inside their group."""
     if len(people) < 2 or ties <= 0:
         return
@@ -39,8 +42,8 @@ def tie_newcomer(person, people: list, ties: int, rng) -> None:
 class Contagion:
     """Shocks scheduled for future weeks: week -> list of (person, shock)."""
 
-    def __init__(self, shock: float, lag_min: int, lag_max: int) -> None:
-        self.shock, self.lag_min, self.lag_max = shock, lag_min, lag_max
+    def __init__(self, shock: float, follow: float, lag_min: int, lag_max: int) -> None:
+        self.shock, self.follow, self.lag_min, self.lag_max = shock, follow, lag_min, lag_max
         self.pending: dict[int, list] = defaultdict(list)
 
     def departed(self, person, week: int, rng) -> None:
@@ -51,7 +54,9 @@ class Contagion:
                 self.pending[week + lag].append(other)
 
     def deliver(self, week: int) -> None:
-        """Hand this week's shocks to the colleagues (added to their evidence)."""
+        """Hand this week's news of departures to the colleagues: a shock to their evidence
+        and an ask to follow."""
         for other in self.pending.pop(week, ()):
             if other.present:
                 other.felt += self.shock
+                other.asked += 1

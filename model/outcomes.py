@@ -14,10 +14,12 @@ SUMMARY_TYPES = {
     "sold_week": "int", "first_round_failed": "bool", "first_round_ask": "float",
     "bridge_week": "int", "bridge_amount": "float", "first_round_closed_week": "int",
     "compute_cost_2023": "float", "other_cost_2023": "float", "revenue_2023": "float",
-    "exec_departures_by_62": "int",
+    "exec_departures_by_62": "int", "ceo_exit_cause": "str", "founder_votes_start": "float",
+    "founder_control_lost_week": "int",
 }
 SUMMARY_KEYS = tuple(SUMMARY_TYPES)
-EVENT_COLUMNS = ("week", "date", "event", "agent", "role", "detail")
+EVENT_COLUMNS = ("week", "date", "event", "agent", "role", "detail", "cause", "amount",
+                 "counterpart")
 YEAR = 2023   # the case's cost and revenue facts are for calendar 2023 (weeks 11-62 in the baseline)
 
 
@@ -29,8 +31,8 @@ def weekly_columns(model) -> dict[str, list]:
 def event_rows(model) -> list[tuple]:
     """The event table as rows in EVENT_COLUMNS order."""
     start = model.start
-    return [(e.week, week_date(start, e.week).isoformat(), e.event, e.agent, e.role, e.detail)
-            for e in model.events]
+    return [(e.week, week_date(start, e.week).isoformat(), e.event, e.agent, e.role, e.detail,
+             e.cause, e.amount, e.counterpart) for e in model.events]
 
 
 def _first(events, kind: str, role_prefix: str | None = None) -> int | None:
@@ -84,4 +86,8 @@ def summary(model, scenario: str, seed: int | None) -> dict:
         "other_cost_2023": total("other_cost"),
         "revenue_2023": total("revenue"),
         "exec_departures_by_62": sum(1 for e in exec_deps if e.week <= hi),
+        "ceo_exit_cause": next((e.cause for e in ev if e.event in ("ceo_resigned", "ceo_removed")
+                                and e.role == "founder-CEO"), None),
+        "founder_votes_start": float(cols["founder_votes"][0]),
+        "founder_control_lost_week": model.founder_control_lost_week,
     }

@@ -59,6 +59,8 @@ class Finance:
     reserve_weeks: float = spec("weeks", "weeks of payroll+opex kept back before supplier bills are "
                                 "paid (payroll is paid first)", lo=0, hi=52)
     severance_weeks: float = spec("weeks", "weeks of pay per laid-off employee", lo=0, hi=52)
+    payables_full_weeks: float = spec("weeks of burn", "unpaid bills at which they weigh fully "
+                                      "on the CEO (payables pressure 1)", lo=1, hi=104)
 
 
 @dataclass
@@ -72,6 +74,8 @@ class Compute:
     cut_fraction: float = frac("share of compute spend removed by one compute cut")
     output_elasticity: float = spec("1", "how strongly research output follows compute "
                                     "(relative to week 0)", lo=0, hi=2)
+    factor_cap: float = spec("x", "most that extra compute can multiply delivery capacity",
+                             lo=1, hi=10)
 
 
 @dataclass
@@ -104,7 +108,10 @@ class CEOTraits:
     listening: float = frac("responsiveness to investors' demands")
     transparency: float = frac("how truthfully finances are reported to the board")
     entrenchment: float = frac("resistance to leaving under pressure")
-    voting_control: float = frac("share of votes the CEO controls")
+    stake: float = frac("share of the company's equity the CEO holds (diluted by priced rounds)",
+                        unit="share")
+    votes_per_share: float = spec("votes", "votes per share of the CEO's class (super-voting > 1)",
+                                  lo=0, hi=100)
     erratic: float = frac("disorganised management (changes of direction) felt by staff")
 
 
@@ -127,8 +134,8 @@ class Workforce:
                                    unit="1/week")
     base_turnover: float = frac("weekly chance of leaving for unrelated reasons", unit="1/week")
     ties: int = spec("ties", "colleague ties per person", lo=0, hi=50)
-    contagion_shock: float = spec("evidence", "bad evidence felt when a tied colleague leaves",
-                                  lo=0, hi=2)
+    contagion_shock: float = spec("kept promises", "bad evidence felt when a tied colleague "
+                                  "leaves", lo=0, hi=10)
     contagion_lag_min: int = spec("weeks", "shortest delay before a departure is felt", lo=1, hi=26)
     contagion_lag_max: int = spec("weeks", "longest delay before a departure is felt", lo=0, hi=26)
     exec_replacement_prob: float = frac("chance a departed executive is replaced")
@@ -140,37 +147,48 @@ class Workforce:
     hiring_per_week: float = spec("people/week", "staff hired per week at full spending "
                                   "aggressiveness while runway is long", lo=0, hi=50)
     layoff_fraction: float = frac("share of staff and non-core researchers cut in one layoff")
+    follow_prob: float = frac("chance that a tied colleague follows someone who left (asked to "
+                              "follow, recruited), scaled by their distrust (1 - trust)")
+    same_group_ties: float = frac("share of a person's ties inside their own group (homophily)")
+    researcher_ethics_max: float = frac("researchers' sensitivity to the copyright stance is drawn "
+                                        "uniformly from [0, this]")
+    capacity_research: float = frac("weight of research (core-weighted researchers) in delivery "
+                                    "capacity")
+    capacity_executives: float = frac("weight of the executive team in delivery capacity (the "
+                                      "rest of the weight is the staff's)")
 
 
 @dataclass
 class Trust:
-    gain_rate: float = frac("how far good evidence moves trust towards 1 per week", unit="1/week")
+    gain_rate: float = frac("share of the gap to full trust closed per unit of good evidence "
+                            "(one kept promise) per week; sets the speed of all trust", unit="1/week")
     asymmetry: float = spec("ratio", "loss rate / gain rate: trust falls faster than it builds",
                             lo=1, hi=20)
     break_weight: float = spec("kept promises", "weight of a broken promise in credibility, in "
                                "kept-promise units", lo=1, hi=20)
-    promise_effect: float = spec("evidence", "evidence from a kept promise (a new one: x credibility/2)",
-                                 lo=0, hi=2)
+    public_weight: float = frac("weight of promises to the public in staff's and investors' "
+                                "evidence, relative to promises made to them")
+    new_promise_weight: float = frac("evidence of a new promise, in kept promises, at full "
+                                     "credibility")
     runway_comfort_weeks: float = spec("weeks", "runway below which cash fear sets in", lo=1, hi=260)
-    cash_fear: float = spec("evidence/week", "evidence at zero runway", lo=0, hi=2)
-    failed_round: float = spec("evidence", "evidence from a failed round", lo=0, hi=2)
-    closed_round: float = spec("evidence", "evidence from money coming in", lo=0, hi=2)
-    unpaid_bills: float = spec("evidence/week", "evidence while bills are known to be unpaid", lo=0, hi=2)
-    departure: float = spec("evidence", "evidence per senior departure (and, for investors, "
-                                                "per board exit)", lo=0, hi=2)
-    ethics: float = spec("evidence/week", "evidence from ethical disagreement at full "
-                         "sensitivity and stance", lo=0, hi=2)
-    chaos: float = spec("evidence/week", "evidence from erratic management at erratic=1", lo=0, hi=2)
-    compute_cut: float = spec("evidence", "researchers' evidence from a compute cut", lo=0, hi=2)
+    cash_fear: float = spec("kept promises/week", "evidence at zero runway", lo=0, hi=10)
+    failed_round: float = spec("kept promises", "evidence from a failed round", lo=0, hi=10)
+    closed_round: float = spec("kept promises", "evidence from money coming in", lo=0, hi=10)
+    departure: float = spec("kept promises", "evidence per senior departure (and, for investors, "
+                                                "per board exit)", lo=0, hi=10)
+    ethics: float = spec("kept promises/week", "evidence from ethical disagreement at full "
+                         "sensitivity and stance", lo=0, hi=10)
+    chaos: float = spec("kept promises/week", "evidence from erratic management at erratic=1", lo=0, hi=10)
+    compute_cut: float = spec("kept promises", "researchers' evidence from a compute cut", lo=0, hi=10)
     researcher_exposure: float = frac("how strongly researchers feel cash worries, erratic "
                                       "management and failed rounds, relative to executives")
-    layoff: float = spec("evidence", "evidence from a layoff", lo=0, hi=2)
-    refused_demand: float = spec("evidence", "investor's evidence when the CEO refuses its demand",
-                                 lo=0, hi=2)
-    accepted_demand: float = spec("evidence", "investor's evidence when the CEO accepts its demand",
-                                  lo=0, hi=2)
-    traction: float = spec("evidence/week", "investors' evidence per unit of annualised revenue "
-                           "growth minus burn pressure", lo=0, hi=2)
+    layoff: float = spec("kept promises", "evidence from a layoff", lo=0, hi=10)
+    refused_demand: float = spec("kept promises", "investor's evidence when the CEO refuses its demand",
+                                 lo=0, hi=10)
+    accepted_demand: float = spec("kept promises", "investor's evidence when the CEO accepts its demand",
+                                  lo=0, hi=10)
+    traction: float = spec("kept promises/week", "investors' evidence per unit of annualised revenue "
+                           "growth minus burn pressure", lo=0, hi=10)
     new_ceo_trust: float = frac("trust in the CEO of newcomers: everyone when an interim CEO "
                                 "arrives, successor executives, new investors", unit="trust")
 
@@ -197,6 +215,14 @@ class Fundraising:
     max_bridges: int = spec("count", "most bridges the company can raise", lo=0, hi=10)
     follow_on_trust: float = frac("existing investor's trust needed to join a round (a signal "
                                   "logged as an event; the lead sets the amount)", unit="trust")
+    offer_noise: float = spec("log-sd", "spread of offers around the fair valuation (lognormal sd)",
+                              lo=0, hi=2)
+    max_new_share: float = frac("most of the post-money a round's new investors buy", unit="share")
+    flex_base: float = frac("discount from the ask the CEO accepts at listening 0 and no "
+                            "desperation")
+    flex_listening: float = frac("extra discount accepted at listening 1")
+    flex_desperation: float = frac("extra discount accepted at full desperation")
+    flex_max: float = frac("largest discount from the ask ever accepted")
 
 
 @dataclass
@@ -211,6 +237,7 @@ class Investor:
     name: str = spec("text", "investor name")
     seat: str = spec("choice", "board representation", choices=("board", "observer", "none"))
     stake: float = frac("share of the company's equity", unit="share")
+    votes_per_share: float = spec("votes", "votes per share of the investor's class", lo=0, hi=100)
     lead: bool = spec("bool", "lead investor (may offer the CEO an exit package)")
     initial_trust: float = frac("trust in the CEO at week 0", unit="trust")
 
@@ -234,8 +261,8 @@ class InvestorActions:
     leave_below: float = frac("trust below which a seated investor gives up its seat", unit="trust")
     leave_patience_weeks: int = spec("weeks", "weeks below leave_below before giving up the seat",
                                      lo=0, hi=104)
-    remove_below: float = frac("trust below which a director (or, under founder control, a "
-                                "shareholder) votes to remove the CEO", unit="trust")
+    remove_below: float = frac("trust below which a director or a shareholder votes to remove "
+                               "the CEO", unit="trust")
     leak_rate: float = frac("weekly chance that unpaid bills become known to an investor "
                             "without a seat (seated ones learn at the CEO's transparency)",
                             unit="1/week")
@@ -243,21 +270,22 @@ class InvestorActions:
 
 @dataclass
 class Governance:
-    regime: str = spec("choice", "who can remove the CEO",
-                       choices=("founder_control", "board_control"))
+    removal_by: str = spec("choice", "who can remove the CEO: the board by a majority of its "
+                           "seats, or the shareholders by a majority of all votes; either way "
+                           "holders of a majority of the votes against can stop it",
+                           choices=("board", "shareholders"))
+    removal_majority: float = spec("share", "share of the seats (board) or of all votes "
+                                   "(shareholders) that must vote for a removal", lo=0.5, hi=1)
     independent_seats: int = spec("seats", "independent directors", lo=0, hi=10)
-    pressure_investors: float = spec("pressure", "pressure from investors' lost trust (at trust 0)",
+    pressure_investors: float = spec("pressure", "pressure when investors holding all investor "
+                                     "stakes have called for resignation or left their seats",
                                      lo=0, hi=5)
-    pressure_calls: float = spec("pressure", "pressure when every seated investor calls for resignation",
-                                 lo=0, hi=5)
     pressure_departures: float = spec("pressure", "pressure when as many executives have left "
                                       "under this CEO as there were at week 0",
                                       lo=0, hi=5)
     pressure_core: float = spec("pressure", "pressure when the whole core team has left", lo=0, hi=5)
-    pressure_payables: float = spec("pressure", "pressure at payables of a quarter's burn", lo=0, hi=5)
-    pressure_board_exits: float = spec("pressure", "pressure when as many investors have given up their seats "
-                                      "as held seats at week 0",
-                                       lo=0, hi=5)
+    pressure_payables: float = spec("pressure", "pressure at full payables pressure "
+                                    "(finance.payables_full_weeks of burn unpaid)", lo=0, hi=5)
     resign_rate: float = frac("weekly chance of resigning per unit of pressure above entrenchment",
                               unit="1/week")
 
@@ -269,13 +297,32 @@ class Policy:
     promise_weeks_max: int = spec("weeks", "longest promise deadline", lo=1, hi=104)
     cut_runway_weeks: float = spec("weeks", "runway below which cost cuts are considered", lo=0, hi=104)
     cut_rate: float = frac("scale of the weekly chance of a cut: cut_rate x ((1 - spending) x "
-                         "(0.5 + listening + pressure) + desperation)", unit="1/week")
+                           "(cut_base + listening + pressure) + desperation)", unit="1/week")
+    cut_base: float = spec("1", "frugality term of a cut at listening 0 and no pressure", lo=0, hi=5)
+    layoff_relative: float = frac("chance of a layoff relative to a compute cut, per week")
+    desperation_weeks: float = spec("weeks", "runway below which the CEO grows desperate "
+                                    "(desperation = 1 - runway / this): cuts and discounts",
+                                    lo=1, hi=104)
+    keep_base: float = frac("chance of keeping a modest promise at full capacity and cash")
+    keep_capacity_cap: float = spec("x", "capacity above which more capacity does not help keep "
+                                    "promises", lo=0, hi=5)
+    keep_cash_weight: float = frac("how much of the keep chance depends on being well funded")
+    keep_max: float = frac("highest chance of keeping any promise")
+    ambition_scale: float = spec("1", "ambition of a promise = this x grandiosity x U(0,1); "
+                                 "the keep chance divides by 1 + ambition", lo=0, hi=10)
     cut_cooldown_weeks: int = spec("weeks", "minimum gap between two cuts of one kind", lo=0, hi=52)
     audit_transparency_gain: float = frac("transparency gained by accepting an audit")
     sale_search_weeks: int = spec("weeks", "length of an acquisition search", lo=1, hi=52)
     buyer_rate: float = frac("weekly chance of serious buyer talks during a search", unit="1/week")
     buyer_discount: float = frac("buyer's price relative to investors' fair valuation "
                                  "(a distressed sale)", unit="x")
+    buyer_noise: float = spec("log-sd", "spread of buyers' prices (lognormal sd)", lo=0, hi=2)
+    distress_discount: float = frac("price cut a buyer takes at zero runway (its leverage), "
+                                    "before deducting unpaid bills")
+    ask_listening_discount: float = frac("how far a listening CEO lowers the asked sale price "
+                                         "(ask x (1 - this x listening))")
+    sale_pressure_weight: float = spec("1", "weight of pressure in agreeing to look for a buyer",
+                                       lo=0, hi=5)
 
 
 @dataclass
@@ -401,6 +448,15 @@ def _check_consistency(obj, path: str) -> None:
         total = sum(s.share for s in obj.suppliers.values())
         if abs(total - 1.0) > 1e-6:
             raise ParameterError(f"suppliers: shares add up to {total:g}, they must add up to 1")
+        held = obj.ceo.stake + sum(i.stake for i in obj.investors.values())
+        if held > 1.0 + 1e-9:
+            raise ParameterError(f"ceo.stake: the CEO's and the investors' stakes add up to "
+                                 f"{held:g}; they can hold at most 1 (the rest is other "
+                                 f"shareholders')")
+        w = obj.workforce
+        if w.capacity_research + w.capacity_executives > 1.0 + 1e-9:
+            raise ParameterError("workforce.capacity_research: with capacity_executives it "
+                                 "exceeds 1 (the staff's weight is the rest)")
 
 
 def to_dict(obj) -> Any:

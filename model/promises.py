@@ -15,14 +15,17 @@ class Promise:
     ambition: float  # 0 (modest) .. ~2 (grand); lowers the chance of keeping it
 
 
-def keep_probability(ambition: float, capacity: float, cash_ok: float) -> float:
+def keep_probability(ambition: float, capacity: float, cash_ok: float, policy) -> float:
     """Chance a promise is kept at its deadline.
 
     ``capacity`` is delivery capacity relative to week 0; ``cash_ok`` in [0, 1] is how
-    well funded the company is (runway relative to comfort). Grand promises are seldom kept.
+    well funded the company is (runway relative to comfort); ``policy`` holds the rule's
+    parameters (``keep_*``). Grand promises are seldom kept.
     """
-    p = 0.85 * min(capacity, 1.2) * (0.4 + 0.6 * cash_ok) / (1.0 + ambition)
-    return min(max(p, 0.0), 0.95)
+    w = policy.keep_cash_weight
+    p = (policy.keep_base * min(capacity, policy.keep_capacity_cap)
+         * (1.0 - w + w * cash_ok) / (1.0 + ambition))
+    return min(max(p, 0.0), policy.keep_max)
 
 
 class PromiseBook:

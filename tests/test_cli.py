@@ -14,7 +14,7 @@ from model.scenarios import from_text
 WEEKLY_REQUIRED = ("week", "date", "cash", "payables", "revenue", "compute_cost", "other_cost",
                    "runway_weeks", "executives", "researchers", "staff", "trust_investors",
                    "trust_executives", "trust_researchers", "board_investor_seats", "ceo_in_office")
-EVENT_COLUMNS = ["week", "date", "event", "agent", "role", "detail"]
+EVENT_COLUMNS = ["week", "date", "event", "agent", "role", "detail", "cause", "amount", "counterpart"]
 SUMMARY_REQUIRED = ("scenario", "seed", "weeks_run", "ceo_exit_week", "ceo_exit_kind",
                     "first_unpaid_bill_week", "first_board_exit_week", "exec_departures",
                     "researcher_departures", "core_team_departed_week", "layoffs", "total_raised",
@@ -165,7 +165,7 @@ BAD = {
     "negative cost": ["simulate", "--set", "finance.opex_weekly=-1"],
     "zero weeks": ["simulate", "--weeks", "0"],
     "zero run.weeks": ["simulate", "--set", "run.weeks=0"],
-    "bad choice": ["simulate", "--set", "governance.regime=anarchy"],
+    "bad choice": ["simulate", "--set", "governance.removal_by=anarchy"],
     "malformed set": ["simulate", "--set", "ceo.listening"],
     "negative seed": ["simulate", "--seed", "-3"],
     "unknown subcommand": ["explode"],

@@ -124,7 +124,7 @@ def sweeps(tmp_path_factory):
     base = tmp_path_factory.mktemp("cmp")
     grid = base / "grid"
     r = cli("sweep", "--replicates", 12, "--weeks", 80, "--jobs", 2, "--no-progress",
-            "--trajectories", "--vary", "governance.regime=founder_control,board_control",
+            "--trajectories", "--vary", "governance.removal_by=board,shareholders",
             "--vary", "ceo.listening=0.1,0.8", "--out", grid)
     assert r.returncode == 0, r.stderr
     a, b, c = base / "a", base / "b", base / "c"
@@ -149,7 +149,7 @@ def _pngs_ok(paths):
 
 def test_compare_by_a_parameter_writes_a_report_with_every_figure(sweeps, tmp_path):
     out = tmp_path / "report"
-    r = cli("compare", sweeps["grid"], "--by", "governance.regime", "--out", out)
+    r = cli("compare", sweeps["grid"], "--by", "governance.removal_by", "--out", out)
     assert r.returncode == 0, r.stderr
     # one sweep split by a parameter: same replicate and other values -> paired runs
     assert "runs are paired" in r.stdout
@@ -211,7 +211,7 @@ def test_sensitivity_ranks_with_a_caveat_for_other_designs(sweeps):
 def test_runs_in_a_report_match_the_store(sweeps):
     rows = pq.read_table(sweeps["grid"] / "runs.parquet").to_pylist()
     from experiments.analysis.compare import compare, load_groups
-    groups = load_groups([sweeps["grid"]], by="governance.regime")
+    groups = load_groups([sweeps["grid"]], by="governance.removal_by")
     assert sum(len(g.rows) for g in groups) == len(rows)
     c = compare(groups, ["exec_departures"])
     for g, pg in zip(groups, c.summaries[0].per_group):

@@ -17,6 +17,7 @@ class Person:
         self.ties: list = []
         self.present = True
         self.felt = 0.0
+        self.asked = 0
 
 
 def people(n_exec=10, n_res=40):
@@ -37,7 +38,7 @@ def assert_symmetric(group):
 def test_tie_colleagues_gives_symmetric_ties(ties):
     for seed in range(5):
         group = people()
-        tie_colleagues(group, ties, np.random.default_rng(seed))
+        tie_colleagues(group, ties, np.random.default_rng(seed), 0.7)
         assert_symmetric(group)
         mean = np.mean([len(p.ties) for p in group])
         assert 0.5 * ties <= mean <= 1.2 * ties, mean
@@ -45,7 +46,7 @@ def test_tie_colleagues_gives_symmetric_ties(ties):
 
 def test_ties_are_mostly_within_the_group():
     group = people(25, 25)
-    tie_colleagues(group, 6, np.random.default_rng(1))
+    tie_colleagues(group, 6, np.random.default_rng(1), 0.7)
     same = sum(q.group == p.group for p in group for q in p.ties)
     total = sum(len(p.ties) for p in group)
     assert same / total > 0.6
@@ -53,10 +54,10 @@ def test_ties_are_mostly_within_the_group():
 
 def test_no_ties_when_ties_is_zero_or_alone():
     group = people()
-    tie_colleagues(group, 0, np.random.default_rng(1))
+    tie_colleagues(group, 0, np.random.default_rng(1), 0.7)
     assert all(p.ties == [] for p in group)
     one = [Person("executive")]
-    tie_colleagues(one, 4, np.random.default_rng(1))
+    tie_colleagues(one, 4, np.random.default_rng(1), 0.7)
     assert one[0].ties == []
 
 
@@ -88,7 +89,7 @@ def test_model_ties_are_symmetric_including_successors():
 
 def test_shocks_arrive_after_the_lag_and_only_to_present_colleagues():
     lag_min, lag_max, shock = 2, 6, 0.25
-    c = Contagion(shock, lag_min, lag_max)
+    c = Contagion(shock, 0.0, lag_min, lag_max)
     leaver = Person("executive")
     colleagues = [Person("researcher") for _ in range(200)]
     gone_before = colleagues[0]
@@ -168,9 +169,9 @@ def _first_year_departures(runs):
 
 
 def test_strong_contagion_spreads_departures():
-    sets = ("workforce.ties=16",)
+    sets = ("workforce.ties=16", "workforce.follow_prob=0")
     none = _first_year_departures(batch(sets=sets + ("workforce.contagion_shock=0",), n=25))
-    strong = _first_year_departures(batch(sets=sets + ("workforce.contagion_shock=1",), n=25))
+    strong = _first_year_departures(batch(sets=sets + ("workforce.contagion_shock=3",), n=25))
     assert strong > 1.2 * none, (none, strong)
 
 

@@ -89,7 +89,7 @@ def test_dashboard_steps_and_reacts_to_a_slider(server, tmp_path):
         page.goto(server, wait_until="networkidle", timeout=60000)
         page.get_by_role("button", name="STEP").wait_for(timeout=60000)
         for label in ("CEO spending aggressiveness", "CEO listening to investors",
-                      "CEO promise propensity (per week)", "Governance regime"):
+                      "CEO promise propensity (per week)", "Who can remove the CEO"):
             assert page.get_by_text(label).count() >= 1, label
         cash = page.locator("img").first
         _week(page, 0)

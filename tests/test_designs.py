@@ -21,8 +21,8 @@ def test_a_list_spec_gives_its_values_in_order_numbers_as_numbers():
 
 
 def test_a_list_of_words_gives_choices():
-    f = parse_factor("governance.regime=founder_control, board_control", "grid")
-    assert f.values == ("founder_control", "board_control")
+    f = parse_factor("governance.removal_by=board, shareholders", "grid")
+    assert f.values == ("board", "shareholders")
 
 
 def test_spaces_around_path_and_spec_are_ignored():
@@ -139,13 +139,13 @@ def test_design_error_is_a_value_error_with_a_one_line_message():
 # --------------------------------------------------------------------------- grid
 
 def test_a_grid_crosses_the_lists():
-    items = ["ceo.listening=0,0.5,1", "governance.regime=founder_control,board_control",
+    items = ["ceo.listening=0,0.5,1", "governance.removal_by=board,shareholders",
              "finance.start_cash=50e6:150e6:4"]
     d = build_design("grid", items, None, SEED)
     assert d.kind == "grid" and d.samples is None
     assert len(d.points) == 3 * 2 * 4
-    expected = [dict(zip(["ceo.listening", "governance.regime", "finance.start_cash"], c))
-                for c in itertools.product((0, 0.5, 1), ("founder_control", "board_control"),
+    expected = [dict(zip(["ceo.listening", "governance.removal_by", "finance.start_cash"], c))
+                for c in itertools.product((0, 0.5, 1), ("board", "shareholders"),
                                            np.linspace(50e6, 150e6, 4))]
     assert d.points == expected
     assert len({tuple(p.values()) for p in d.points}) == len(d.points)

@@ -85,4 +85,5 @@ def test_cli_output_matches_an_in_memory_run(tmp_path):
     assert summary["final_cash"] == pytest.approx(m.ledger.cash)
     with open(tmp_path / "run" / "events.csv", newline="") as fh:
         rows = list(csv.reader(fh))[1:]
-    assert [(int(w), e, a, ro, d) for w, _, e, a, ro, d in rows] == [tuple(e) for e in m.events]
+    assert ([(int(w), e, a, ro, d, c, float(x) if x else None, cp)
+             for w, _, e, a, ro, d, c, x, cp in rows] == [tuple(e) for e in m.events])

@@ -15,7 +15,7 @@ def capacity_after_first_week(leave, seed, *sets):
     """Capacity at the end of week 0 after ``leave(model)`` picked people who leave first."""
     m = StartupModel(make_params("stability-ai", *QUIET_STAFF, *sets), seed=seed)
     for person in leave(m):
-        m.employee_leaves(person, "test")
+        m.employee_leaves(person, "test", "test")
     m.step()
     return m.capacity, m
 
@@ -47,14 +47,14 @@ def test_core_team_departed_when_two_of_three_core_researchers_are_gone(baseline
         m.step()
     core = [r for r in m.researchers if r.core]
     assert len(core) == 3 and m.core_team_departed_week is None
-    m.employee_leaves(core[0], "test")
+    m.employee_leaves(core[0], "test", "test")
     assert m.core_team_departed_week is None
     before = m.core_departed_fraction
-    m.employee_leaves(core[1], "test")
+    m.employee_leaves(core[1], "test", "test")
     assert m.core_team_departed_week == m.week == 5
     m.step()
     assert m.core_departed_fraction > before        # the CEO feels it as pressure
-    m.employee_leaves(core[2], "test")               # the third does not move the date
+    m.employee_leaves(core[2], "test", "test")               # the third does not move the date
     assert m.core_team_departed_week == 5
     assert [e.role for e in events(m, "departure")][-3:] == ["core researcher"] * 3
 
@@ -63,7 +63,7 @@ def test_non_core_departures_never_mark_the_core_team_gone(baseline):
     m = StartupModel(baseline.params, seed=seeds(1)[0])
     m.step()
     for r in [r for r in m.researchers if not r.core][:20]:
-        m.employee_leaves(r, "test")
+        m.employee_leaves(r, "test", "test")
     assert m.core_team_departed_week is None
 
 

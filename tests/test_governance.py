@@ -6,17 +6,30 @@ from conftest import batch, column, events, founder_events, km_median_exit, make
 from model import StartupModel, governance
 
 
-# --------------------------------------------------------------------------- regimes
+# --------------------------------------------------------------------------- control
 
-def test_a_founder_with_voting_control_is_never_removed(baseline):
-    assert baseline.params.governance.regime == "founder_control"
-    assert baseline.params.ceo.voting_control >= 0.5
+def test_a_founder_with_a_majority_of_the_votes_is_never_removed():
     runs = batch(n=50)
-    for m in runs:
+    kept = [m for m in runs if m.founder_control_lost_week is None]
+    assert len(kept) >= 25
+    for m in kept:     # while his votes are a majority, no vote can remove him
         assert m.ceo_exit_kind in (None, "resigned")
         assert m.events.count("ceo_removed") == 0
     # investors did call for his resignation: the absence of removals is the rule at work
-    assert sum(1 for m in runs if events(m, "resignation_demanded")) >= 25
+    assert sum(1 for m in kept if events(m, "resignation_demanded")) >= 15
+
+
+def test_founder_control_is_lost_by_dilution_and_then_the_board_can_remove():
+    # a founder just above one half loses control at the first priced round
+    runs = batch(sets=("ceo.stake=0.52", "ceo.grandiosity=0.2"), n=40)
+    lost = [m for m in runs if m.founder_control_lost_week is not None]
+    assert lost, "a priced round dilutes the founder below half of the votes"
+    for m in lost:
+        closes = [e.week for e in events(m, "round_closed")]
+        assert m.founder_control_lost_week in closes
+        assert m.founder_votes <= 0.5
+        for e in founder_events(m, "ceo_removed"):
+            assert e.week >= m.founder_control_lost_week
 
 
 def test_under_board_control_most_founders_are_removed_and_earlier():
@@ -51,28 +64,28 @@ def set_trust(m, **trusts):
 
 
 def test_board_vote_removes_with_a_majority_of_seats():
-    m = model_for("governance.regime=board_control", "ceo.voting_control=0.35")
+    m = model_for("investors.lightspeed.seat='board'", "governance.independent_seats=1")
     below = m.p.investor_actions.remove_below - 0.05
-    # 2 investor directors + 1 independent vs the CEO's own seat: 3 of 4
+    # 3 investor directors + 1 independent vs the CEO's own seat: 4 of 5
     set_trust(m, coatue=below, lightspeed=below, osh=below)
     removed, how = governance.removal_vote(m)
-    assert removed and "3 of 4" in how
+    assert removed and "4 of 5" in how
 
 
 def test_board_vote_fails_on_a_tie_or_a_minority():
-    m = model_for("governance.regime=board_control")
+    m = model_for("governance.independent_seats=1")      # founder, Coatue, O'Shaughnessy, 1 independent
     lo, hi = m.p.investor_actions.remove_below - 0.05, 0.9
-    set_trust(m, coatue=lo, lightspeed=hi, osh=hi)      # one director; independents follow the average
+    set_trust(m, coatue=lo, lightspeed=hi, osh=hi)
     removed, how = governance.removal_vote(m)
     assert not removed and "1 of 4" in how
-    set_trust(m, coatue=lo, lightspeed=lo, osh=hi)
-    m.trust_investors = 0.5                               # independents not convinced: 2 of 4 is a tie
+    set_trust(m, coatue=lo, lightspeed=lo, osh=lo)
+    m.trust_investors = 0.5                               # independent not convinced: 2 of 4 is a tie
     removed, how = governance.removal_vote(m)
     assert not removed and "2 of 4" in how
 
 
 def test_board_vote_needs_more_with_more_independents():
-    m = model_for("governance.regime=board_control", "governance.independent_seats=3")
+    m = model_for("governance.independent_seats=3")
     lo = m.p.investor_actions.remove_below - 0.05
     set_trust(m, coatue=lo, lightspeed=lo, osh=lo)
     m.trust_investors = 0.9
@@ -83,19 +96,48 @@ def test_board_vote_needs_more_with_more_independents():
     assert removed and "5 of 6" in how
 
 
-def test_shareholder_vote_under_founder_control_needs_a_majority_of_shares():
-    m = model_for()
+def test_a_supermajority_rule_needs_more_seats():
+    m = model_for("governance.removal_majority=0.75")
+    lo = m.p.investor_actions.remove_below - 0.05
+    set_trust(m, coatue=lo, lightspeed=lo, osh=lo)     # 2 of 3 seats: a majority, not 3/4
+    removed, how = governance.removal_vote(m)
+    assert not removed and "2 of 3" in how
+
+
+def test_shareholder_vote_needs_a_majority_of_all_votes():
+    m = model_for("governance.removal_by='shareholders'")
     lo = m.p.investor_actions.remove_below - 0.05
     set_trust(m, coatue=lo, lightspeed=lo, osh=lo)
     removed, _ = governance.removal_vote(m)
-    assert not removed                                   # ~10% of the shares
+    assert not removed                                   # ~10% of the votes
     for inv in m.investor_list:
-        inv.stake = 0.2                                  # 60% of the shares want him out
+        inv.stake = 0.2                                  # 60% of the stakes want him out
+    m.founder_stake, m.other_stake = 0.3, 0.1
     removed, _ = governance.removal_vote(m)
     assert removed
     m.investor_list[0].trust = 0.9                       # 40%: not enough
     removed, _ = governance.removal_vote(m)
     assert not removed
+
+
+def test_votes_per_share_not_stakes_decide_who_blocks():
+    m = model_for()
+    lo = m.p.investor_actions.remove_below - 0.05
+    set_trust(m, coatue=lo, lightspeed=lo, osh=lo)
+    assert governance.blocking_votes(m) > 0.5              # 55% of the shares, one vote each
+    m.founder_stake = 0.3
+    assert governance.blocking_votes(m) < 0.5
+    m.founder_vps = 10.0                                  # a super-voting class restores control
+    assert governance.blocking_votes(m) > 0.5
+    assert m.voting_share_of_founder() > 0.5
+
+
+def test_a_blocking_majority_stops_a_removal_the_board_would_pass():
+    lo_sets = ("investor_actions.resign_below=0.99", "investor_actions.remove_below=0.99")
+    runs = batch(sets=lo_sets + ("ceo.stake=0.8",), n=15)      # everyone wants him gone
+    assert all(not founder_events(m, "ceo_removed") for m in runs)
+    free = batch(sets=lo_sets + ("ceo.stake=0.2",), n=15)
+    assert sum(1 for m in free if m.ceo_exit_kind == "removed") >= 12
 
 
 def test_pressure_grows_with_what_went_wrong():
@@ -104,7 +146,7 @@ def test_pressure_grows_with_what_went_wrong():
     calm = governance.pressure(m)
     assert calm >= 0.0
     for ex in list(m.executives)[:6]:
-        m.employee_leaves(ex, "test")
+        m.employee_leaves(ex, "test", "test")
     for inv in m.investor_list:
         inv.trust = 0.1
         inv.demands.add("resign")
@@ -160,8 +202,9 @@ def test_a_fully_entrenched_founder_never_resigns_on_his_own():
     for m in runs:
         for e in founder_events(m, "ceo_resigned"):
             assert e.detail.startswith("accepted the exit package")
-        if m.ceo_exit_kind is not None:
-            assert m.ceo_exit_kind == "resigned"
+        if m.ceo_exit_kind == "removed":      # possible only once dilution cost him control
+            assert m.founder_control_lost_week is not None
+        elif m.ceo_exit_kind is not None:
             assert founder_events(m, "ceo_resigned")[0].detail.startswith("accepted the exit package")
     assert sum(1 for m in runs if m.ceo_exit_week is None) > 20
 
@@ -169,7 +212,8 @@ def test_a_fully_entrenched_founder_never_resigns_on_his_own():
 def test_an_unentrenched_founder_resigns_early():
     loose = batch(sets=("ceo.entrenchment=0",), n=30)
     base = batch(n=30)
-    assert all(m.ceo_exit_kind == "resigned" for m in loose)
+    assert all(m.ceo_exit_kind == "resigned" or m.founder_control_lost_week is not None
+               for m in loose)
     assert km_median_exit(loose) < km_median_exit(base) - 20
     pressure_exits = sum(1 for m in loose
                          if founder_events(m, "ceo_resigned")[0].detail.startswith("under pressure"))

@@ -6,7 +6,10 @@ import re
 import numpy as np
 
 from conftest import batch, events, founder_events
+from model import load
 from model.promises import Promise, PromiseBook, keep_probability
+
+POLICY = load("stability-ai").params.policy
 
 AMBITIONS = np.linspace(0.0, 2.0, 21)
 CAPACITIES = np.linspace(0.0, 2.0, 21)
@@ -15,30 +18,30 @@ CASH = np.linspace(0.0, 1.0, 11)
 
 def test_keep_probability_within_bounds():
     for a, c, k in itertools.product(AMBITIONS, CAPACITIES, CASH):
-        p = keep_probability(float(a), float(c), float(k))
+        p = keep_probability(float(a), float(c), float(k), POLICY)
         assert 0.0 <= p <= 0.95, (a, c, k, p)
 
 
 def test_keep_probability_decreasing_in_ambition():
     for c, k in itertools.product(CAPACITIES, CASH):
-        ps = [keep_probability(float(a), float(c), float(k)) for a in AMBITIONS]
+        ps = [keep_probability(float(a), float(c), float(k), POLICY) for a in AMBITIONS]
         assert all(x >= y for x, y in zip(ps, ps[1:])), (c, k)
         if 0.0 < ps[-1] and ps[0] < 0.95:          # not clipped: strictly decreasing
             assert all(x > y for x, y in zip(ps, ps[1:])), (c, k)
     # a grand promise is kept far less often than a modest one
-    assert keep_probability(2.0, 1.0, 1.0) < 0.5 * keep_probability(0.0, 1.0, 1.0)
+    assert keep_probability(2.0, 1.0, 1.0, POLICY) < 0.5 * keep_probability(0.0, 1.0, 1.0, POLICY)
 
 
 def test_keep_probability_increasing_in_capacity_and_cash_comfort():
     for a, k in itertools.product(AMBITIONS, CASH):
-        ps = [keep_probability(float(a), float(c), float(k)) for c in CAPACITIES]
+        ps = [keep_probability(float(a), float(c), float(k), POLICY) for c in CAPACITIES]
         assert all(x <= y for x, y in zip(ps, ps[1:])), (a, k)
     for a, c in itertools.product(AMBITIONS, CAPACITIES):
-        ps = [keep_probability(float(a), float(c), float(k)) for k in CASH]
+        ps = [keep_probability(float(a), float(c), float(k), POLICY) for k in CASH]
         assert all(x <= y for x, y in zip(ps, ps[1:])), (a, c)
-    assert keep_probability(0.5, 0.3, 0.5) < keep_probability(0.5, 0.9, 0.5)
-    assert keep_probability(0.5, 0.8, 0.0) < keep_probability(0.5, 0.8, 1.0)
-    assert keep_probability(0.0, 0.0, 1.0) == 0.0
+    assert keep_probability(0.5, 0.3, 0.5, POLICY) < keep_probability(0.5, 0.9, 0.5, POLICY)
+    assert keep_probability(0.5, 0.8, 0.0, POLICY) < keep_probability(0.5, 0.8, 1.0, POLICY)
+    assert keep_probability(0.0, 0.0, 1.0, POLICY) == 0.0
 
 
 def test_promise_book_due_returns_and_removes_only_due_promises():

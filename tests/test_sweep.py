@@ -51,8 +51,8 @@ class FailingModel(StartupModel):
 TABLES = ("runs.parquet", "events.parquet", "trajectories.parquet")
 
 GRID_SEED, GRID_REPS, WEEKS = 11, 15, 30
-GRID_VARY = {"ceo.listening": (0.2, 0.8), "governance.regime": ("founder_control", "board_control")}
-GRID = ["--vary", "ceo.listening=0.2,0.8", "--vary", "governance.regime=founder_control,board_control",
+GRID_VARY = {"ceo.listening": (0.2, 0.8), "governance.removal_by": ("board", "shareholders")}
+GRID = ["--vary", "ceo.listening=0.2,0.8", "--vary", "governance.removal_by=board,shareholders",
         "--replicates", GRID_REPS, "--weeks", WEEKS, "--seed", GRID_SEED, "--trajectories",
         "--no-progress"]
 GRID_RUNS = 4 * GRID_REPS       # several batches of runs, so workers can finish out of order
@@ -223,11 +223,11 @@ def test_runs_table_has_one_row_per_run_with_every_column(store):
         assert {p: r[p] for p in GRID_VARY} == points[r["point_id"]]
         assert (r["status"], r["error"], r["scenario"]) == ("ok", None, "stability-ai")
         assert 0 < r["weeks_run"] <= WEEKS
-    combos = {(r["ceo.listening"], r["governance.regime"]) for r in runs}
+    combos = {(r["ceo.listening"], r["governance.removal_by"]) for r in runs}
     assert combos == {(a, b) for a in GRID_VARY["ceo.listening"]
-                      for b in GRID_VARY["governance.regime"]}
+                      for b in GRID_VARY["governance.removal_by"]}
     assert table.schema.field("ceo.listening").type == "double"
-    assert table.schema.field("governance.regime").type == "string"
+    assert table.schema.field("governance.removal_by").type == "string"
     outcomes = {(r["exec_departures"], r["min_cash"], r["final_cash"]) for r in runs}
     assert len(outcomes) > 1                     # not one run copied over and over
 
@@ -281,7 +281,7 @@ def test_manifest_records_the_sweep(store):
     assert m["design"]["kind"] == "grid"
     assert [f["path"] for f in m["design"]["factors"]] == list(GRID_VARY)
     expected = build_design("grid", ["ceo.listening=0.2,0.8",
-                                     "governance.regime=founder_control,board_control"],
+                                     "governance.removal_by=board,shareholders"],
                             None, GRID_SEED)
     assert m["design"]["points"] == expected.points
     v = m["versions"]
@@ -347,7 +347,8 @@ def test_simulate_with_a_runs_seed_and_values_reproduces_it(store, tmp_path):
         s = json.loads((outs[run_id] / "summary.json").read_text())
         row = runs[run_id]
         assert {k: s[k] for k in SUMMARY_TYPES} == {k: row[k] for k in SUMMARY_TYPES}, run_id
-        mine = [tuple(str(e[c]) for c in EVENT_COLUMNS) for e in events if e["run_id"] == run_id]
+        mine = [tuple("" if e[c] is None else str(e[c]) for c in EVENT_COLUMNS)
+                for e in events if e["run_id"] == run_id]
         theirs = [tuple(e[c] for c in EVENT_COLUMNS) for e in read_csv(outs[run_id] / "events.csv")]
         assert mine == theirs
         weekly = read_csv(outs[run_id] / "weekly.csv")
@@ -432,8 +433,8 @@ def test_runs_prints_design_progress_and_outcome_medians(store):
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert "status complete" in out and "stability-ai" in out
-    assert ("design: grid over ceo.listening=0.2,0.8, governance.regime=founder_control,"
-            f"board_control; 4 points x {GRID_REPS} replicates = {GRID_RUNS} runs") in out
+    assert ("design: grid over ceo.listening=0.2,0.8, governance.removal_by=board,"
+            f"shareholders; 4 points x {GRID_REPS} replicates = {GRID_RUNS} runs") in out
     assert f"root seed {GRID_SEED}" in out
     assert f"progress: {GRID_RUNS} ok, 0 failed, 0 to go" in out
     runs = rows(store / "runs.parquet")
@@ -504,7 +505,7 @@ BAD = {
                                               "--vary", "ceo.charisma=0:1"],
     "a section, not a parameter": ["--vary", "ceo=0,1"],
     "value out of the parameter's range": ["--vary", "ceo.listening=0.5,1.5"],
-    "not a choice": ["--vary", "governance.regime=founder_control,anarchy"],
+    "not a choice": ["--vary", "governance.removal_by=board,anarchy"],
     "empty range": ["--vary", "ceo.listening=0.5:0.5:3"],
     "reversed range": ["--vary", "ceo.listening=0.9:0.1:3"],
     "reversed sampled range": ["--design", "lhs", "--samples", "4", "--vary", "ceo.listening=1:0"],

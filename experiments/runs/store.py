@@ -84,7 +84,8 @@ def schemas(spec_id: dict) -> dict[str, pa.Schema]:
                      + [pa.field(k, _PA[t]) for k, t in SUMMARY_TYPES.items() if k != "seed"]
                      + [pa.field("status", pa.string()), pa.field("error", pa.string())])
     events = pa.schema([pa.field("run_id", pa.int64()), pa.field("week", pa.int64())]
-                       + [pa.field(c, pa.string()) for c in EVENT_COLUMNS[1:] if c != "week"])
+                       + [pa.field(c, pa.float64() if c == "amount" else pa.string())
+                          for c in EVENT_COLUMNS[1:]])
     traj = pa.schema([pa.field("run_id", pa.int64())]
                      + [pa.field(c, pa.int64() if c in WEEKLY_INTS else
                                  pa.string() if c == "date" else pa.float64())

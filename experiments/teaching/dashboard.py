@@ -17,7 +17,7 @@ from model.parameters import Governance
 from model.calendar import week_date
 
 SCENARIO = "stability-ai"
-REGIMES = Governance.__dataclass_fields__["regime"].metadata["choices"]
+REMOVAL_BY = Governance.__dataclass_fields__["removal_by"].metadata["choices"]
 
 
 _BASE = load(SCENARIO).params
@@ -30,10 +30,11 @@ class DashboardModel(StartupModel):
     def __init__(self, spending: float = _BASE.ceo.spending, listening: float = _BASE.ceo.listening,
                  promise_propensity: float = _BASE.ceo.promise_propensity,
                  transparency: float = _BASE.ceo.transparency,
-                 regime: str = _BASE.governance.regime, seed: int = SEED) -> None:
+                 founder_stake: float = _BASE.ceo.stake,
+                 removal_by: str = _BASE.governance.removal_by, seed: int = SEED) -> None:
         sets = [f"ceo.spending={spending}", f"ceo.listening={listening}",
                 f"ceo.promise_propensity={promise_propensity}",
-                f"ceo.transparency={transparency}", f"governance.regime={regime!r}"]
+                f"ceo.transparency={transparency}", f"ceo.stake={founder_stake}", f"governance.removal_by={removal_by!r}"]
         super().__init__(load(SCENARIO, sets).params, seed=int(seed))
 
 
@@ -48,8 +49,10 @@ MODEL_PARAMS = {
     "promise_propensity": _slider("CEO promise propensity (per week)",
                                   _BASE.ceo.promise_propensity),
     "transparency": _slider("CEO transparency with the board", _BASE.ceo.transparency),
-    "regime": {"type": "Select", "value": _BASE.governance.regime, "label": "Governance regime",
-               "values": list(REGIMES)},
+    "founder_stake": _slider("Founder's share of the votes (founder control above 0.5)",
+                             _BASE.ceo.stake, hi=0.85),
+    "removal_by": {"type": "Select", "value": _BASE.governance.removal_by,
+                   "label": "Who can remove the CEO", "values": list(REMOVAL_BY)},
     "seed": {"type": "InputText", "value": SEED, "label": "Random seed"},
 }
 

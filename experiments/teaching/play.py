@@ -74,7 +74,8 @@ class PlayerCEO(CEO):
     def answer_exit_package(self, investor) -> bool:
         m = self.model
         if self.accept_package:
-            m.ceo_leaves("resigned", f"accepted the exit package offered by {investor.name}")
+            m.ceo_leaves("resigned", f"accepted the exit package offered by {investor.name}",
+                         cause="exit package", counterpart=investor.name)
         else:
             m.record("exit_package_refused", self, f"offered by {investor.name}")
         return self.accept_package
@@ -167,7 +168,7 @@ class Game:
         ceo.accept_sale = answers["books"] == "open"
         self.log.append({"week": m.week, **answers})
         if answers["stay"] == "resign":
-            m.ceo_leaves("resigned", "the player resigned")
+            m.ceo_leaves("resigned", "the player resigned", cause="the player's choice")
             return
         self.advance()
 
@@ -278,9 +279,8 @@ def debrief(game: Game, baseline: Scenario, n_seeds: int = 200) -> list[str]:
                                                          if k != "week"))
     causes = {}
     for e in m.events:
-        if e.event == "departure" and "main cause: " in e.detail:
-            c = e.detail.split("main cause: ", 1)[1]
-            causes[c] = causes.get(c, 0) + 1
+        if e.event == "departure" and e.cause and e.cause != "normal turnover":
+            causes[e.cause] = causes.get(e.cause, 0) + 1
     broken = m.events.count("promise_broken")
     kept = m.events.count("promise_kept")
     lines += ["", "The loops that drove it:"]

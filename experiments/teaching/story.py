@@ -43,8 +43,8 @@ def _numbers(s: dict) -> str:
             f"researchers {s['trust_researchers']:.2f}")
 
 
-def _cause(detail: str) -> str:
-    return detail.split("main cause: ", 1)[1] if "main cause: " in detail else detail
+def _cause(e) -> str:
+    return e.cause or e.detail
 
 
 def tell(model, scenario: str, seed: int) -> list[str]:
@@ -74,11 +74,11 @@ def tell(model, scenario: str, seed: int) -> list[str]:
             answer = ANSWERS.get(nxt.event) if nxt is not None else None
             if e.event == "departure":
                 if e.role == "researcher":
-                    researchers_left[date[:7]][_cause(e.detail)] += 1
+                    researchers_left[date[:7]][_cause(e)] += 1
                     continue
                 who = "a member of the core research team" if e.role == "core researcher" \
                     else f"the {e.agent}"
-                lines.append(f"{head} {who} leaves; {_why(e.detail)}. ({_numbers(s)})")
+                lines.append(f"{head} {who} leaves; {_why(e)}. ({_numbers(s)})")
             elif e.event in ("bill_underpaid", "bill_unpaid"):
                 if i > 0 and evs[i - 1].event in ("bill_underpaid", "bill_unpaid"):
                     continue                      # told with the first bill of the week
@@ -130,11 +130,10 @@ def tell(model, scenario: str, seed: int) -> list[str]:
     return lines
 
 
-def _why(detail: str) -> str:
-    if "main cause: " in detail:
-        trust = detail.split(";", 1)[0]
-        return f"{trust}, mainly because of {_cause(detail)}"
-    return detail
+def _why(e) -> str:
+    if e.cause and e.amount is not None and e.cause not in ("normal turnover",):
+        return f"trust {e.amount:.2f}, mainly because of {e.cause}"
+    return e.detail
 
 
 def ending(summary: dict, model) -> list[str]:
