@@ -1,4 +1,5 @@
-"""Reading what runs produced: validation of a scenario against its case (``validate``),
+"""Reading what runs produced: validation facts as data (``facts``) and validation of a
+scenario against its case (``validate``),
 statistics over arrays (``statistics``), comparisons of groups of runs (``compare``),
 sensitivity (``sensitivity``), an overview of a stored sweep (``overview``), figures
 (``plots``) and reports (``report``).

@@ -35,9 +35,10 @@ class Scenario:
 
 
 def names() -> list[str]:
-    """Names of the shipped scenarios, sorted."""
+    """Names of the shipped scenarios, sorted (``NAME.facts.toml`` files hold a scenario's
+    validation facts, not a scenario)."""
     return sorted(p.name[:-5] for p in resources.files(__name__).iterdir()
-                  if p.name.endswith(".toml"))
+                  if p.name.endswith(".toml") and not p.name.endswith(".facts.toml"))
 
 
 def _text(name: str) -> str:
