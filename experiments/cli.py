@@ -13,8 +13,8 @@ import os
 import sys
 from pathlib import Path
 
-COMMANDS = ("scenarios", "params", "simulate", "validate", "sweep", "runs", "compare", "plot",
-            "sensitivity", "story", "lessons", "play", "dashboard", "bench")
+COMMANDS = ("scenarios", "params", "simulate", "validate", "calibrate", "sweep", "runs",
+            "compare", "plot", "sensitivity", "story", "lessons", "play", "dashboard", "bench")
 
 
 class UsageError(Exception):
@@ -78,6 +78,31 @@ def build_parser(prog: str = "run.py") -> Parser:
     sp.add_argument("--root-seed", type=_seed, default=None, help="root seed of the seed sequence")
     sp.add_argument("--facts", type=Path, metavar="FILE",
                     help="a facts file (.facts.toml) to check (default: the scenario's own facts)")
+
+    sp = sub.add_parser("calibrate", help="screen the parameters, fit the free ones to the "
+                        "case's facts by ABC-SMC, check every fact on the posterior")
+    sp.add_argument("--scenario", default="stability-ai", help="a shipped scenario with facts")
+    sp.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE",
+                    help="a fixed override of the scenario (repeatable)")
+    sp.add_argument("--out", type=Path, help="folder (default results/calibration/SCENARIO)")
+    sp.add_argument("--population", type=_positive("--population"), default=500,
+                    help="particles in the posterior (default 500)")
+    sp.add_argument("--generations", type=_positive("--generations"), default=12,
+                    help="most ABC-SMC generations (default 12)")
+    sp.add_argument("--top", type=_positive("--top"), default=10,
+                    help="parameters left free after the screening (default 10)")
+    sp.add_argument("--free", help="comma-separated parameters to fit (skips the screening)")
+    sp.add_argument("--jobs", type=_positive("--jobs"), default=os.cpu_count() or 1,
+                    help="worker processes (default: all cores)")
+    sp.add_argument("--seed", type=_seed, default=DEFAULT_SEED,
+                    help=f"root seed (default {DEFAULT_SEED})")
+    mode = sp.add_mutually_exclusive_group()
+    mode.add_argument("--resume", action="store_true", help="continue an interrupted calibration")
+    mode.add_argument("--force", action="store_true", help="replace an existing calibration")
+    sp.add_argument("--adopt", action="store_true",
+                    help="write the posterior medians as the scenario's calibrated values "
+                         "(model/scenarios/SCENARIO.calibrated.toml)")
+    sp.add_argument("--no-progress", action="store_true", help="no progress output")
 
     sp = sub.add_parser("sweep", help="Monte Carlo sweep over a design, stored as runs finish")
     scenario_args(sp)
@@ -214,6 +239,35 @@ def cmd_bench(args, results: Path) -> int:
     return 0
 
 
+def cmd_calibrate(args, results: Path, argv=()) -> int:
+    from experiments.calibration.adopt import adopt
+    from experiments.calibration.engine import calibrate
+    out = args.out or results / "calibration" / args.scenario
+    free = [p.strip() for p in args.free.split(",")] if args.free else None
+    try:
+        res = calibrate(args.scenario, out, population=args.population,
+                        generations=args.generations, jobs=args.jobs, seed=args.seed,
+                        resume=args.resume, force=args.force, screen_top=args.top, free=free,
+                        sets=args.sets, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        print(f"error: interrupted; finished generations are stored in {out}; continue with "
+              f"--resume", file=sys.stderr)
+        return 130
+    a = res.abc
+    print(f"calibration of '{args.scenario}': {len(res.free)} free parameters, "
+          f"{len(a.epsilons)} generations, {a.evaluations} runs, final tolerance "
+          f"{a.epsilons[-1]:.3g}; {sum(res.seconds.values()):.0f} s -> {out}")
+    print("posterior predictive check (share of posterior runs passing; over all runs):")
+    for fact, use, share, passed in res.predictive:
+        print(f"  {use:5s} {fact:28s} {'-' if share is None else f'{share:.0%}':>5s}  "
+              f"{'PASS' if passed else 'FAIL'}")
+    print(f"report: {out / 'report.md'}")
+    if args.adopt:
+        command = "python run.py " + " ".join(argv)
+        print(f"adopted: {adopt(out, args.scenario, command)}")
+    return 0
+
+
 def cmd_sweep(args, results: Path, argv=()) -> int:
     from experiments.runs.sweep import make_spec, sweep
     spec = make_spec(args.scenario, args.replicates, args.vary, args.design, args.samples,
@@ -322,15 +376,17 @@ def cmd_dashboard(args, results: Path) -> int:
 
 
 HANDLERS = {"scenarios": cmd_scenarios, "params": cmd_params, "simulate": cmd_simulate,
-            "validate": cmd_validate, "sweep": cmd_sweep, "runs": cmd_runs,
+            "validate": cmd_validate, "calibrate": cmd_calibrate, "sweep": cmd_sweep,
+            "runs": cmd_runs,
             "compare": cmd_compare, "plot": cmd_plot, "sensitivity": cmd_sensitivity,
             "story": cmd_story, "lessons": cmd_lessons, "play": cmd_play,
             "dashboard": cmd_dashboard, "bench": cmd_bench}
-TAKES_ARGV = {"sweep", "compare"}   # they record the command line they were given
+TAKES_ARGV = {"sweep", "compare", "calibrate"}   # they record the command line they were given
 
 
 def main(argv=None, results: Path | str = "results", prog: str | None = None) -> int:
     """Run one command; return its exit status. ``results`` is the default output folder."""
+    from experiments.calibration.abc import CalibrationError
     from experiments.runs.designs import DesignError
     from experiments.runs.store import SweepError
     from model.parameters import ParameterError
@@ -342,7 +398,7 @@ def main(argv=None, results: Path | str = "results", prog: str | None = None) ->
         if args.command in TAKES_ARGV:
             return handler(args, Path(results), argv=argv)
         return handler(args, Path(results))
-    except (UsageError, ParameterError, DesignError, SweepError) as exc:
+    except (UsageError, ParameterError, DesignError, SweepError, CalibrationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

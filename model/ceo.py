@@ -110,8 +110,8 @@ class CEO(mesa.Agent):
     def search_for_buyer(self) -> None:
         """During an acquisition search, buyers talk. A buyer prices the company below what
         investors would pay, less again the shorter the runway (its leverage), and takes on
-        the unpaid bills; the deal fails if that is below the CEO's ask, which falls with
-        listening and desperation."""
+        the unpaid bills; the deal fails if that is below the CEO's ask, which grows with
+        grandiosity and falls with listening."""
         m, pol = self.model, self.model.p.policy
         if m.week > self.search_until or m.rng.random() >= pol.buyer_rate:
             return
@@ -119,7 +119,7 @@ class CEO(mesa.Agent):
         price = (m.fundraising.fair_valuation(m) * pol.buyer_discount * leverage
                  * float(m.rng.lognormal(0.0, pol.buyer_noise))) - m.payables
         ask = (m.fundraising.last_post_money * (1.0 + self.grandiosity)
-               * (1.0 - pol.ask_listening_discount * self.listening) * (1.0 - m.desperation))
+               * (1.0 - pol.ask_listening_discount * self.listening))
         if price > 0.0 and price >= ask:
             m.company_sold(self, price)
         else:

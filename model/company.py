@@ -359,8 +359,9 @@ class StartupModel(mesa.Model):
             "erratic management": t.chaos * ceo.erratic,
             "failed fundraising": -min(0.0, money),
             "layoffs": t.layoff * n.layoffs,
-            "colleagues leaving": t.departure * n.senior_departures,
         }
+        # Colleagues leaving reach staff through their ties only (network.py, employees.py);
+        # investors hear of senior departures as news (below).
         staff_good = max(0.0, staff_promises) + max(0.0, money)
         exec_ev = staff_good - sum(staff_parts.values())
         res_parts = dict(staff_parts)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from experiments.calibration.abc import CalibrationError, abc_smc, load_result, read_state
+from experiments.calibration.abc import CalibrationError, abc_smc, read_state
 from experiments.calibration.priors import BEHAVIOURAL, Prior, default_priors
 from experiments.calibration.report import (correlations, draw, point_estimate,
                                             posterior_summary, write_report)

@@ -95,7 +95,7 @@ def _base(scenario: str, sets: tuple[str, ...]):
     """(scenario, facts, fitted fact ids) for this process, loaded once."""
     key = (scenario, sets)
     if key not in _CACHE:
-        sc = load_scenario(scenario, list(sets))
+        sc = load_scenario(scenario, list(sets), calibrated=False)
         facts = facts_api().load_facts(scenario)
         _CACHE[key] = (sc, facts, [f.id for f in facts if f.use == "fit"])
     return _CACHE[key]
@@ -104,6 +104,8 @@ def _base(scenario: str, sets: tuple[str, ...]):
 def _numeric(value, horizon: float) -> float | None:
     if value is None:
         return float(horizon)           # an event that did not happen: censored at the horizon
+    if isinstance(value, tuple):        # (week, observed) of an event week: the week watched
+        return float(value[0])
     if isinstance(value, bool | np.bool_):
         return float(value)
     if isinstance(value, int | float | np.integer | np.floating):
@@ -189,7 +191,7 @@ def calibrate(scenario: str = "stability-ai", out: Path | str = "results/calibra
     out = Path(out)
     sets = tuple(sets)
     times: dict[str, float] = {}
-    base = load_scenario(scenario, list(sets))
+    base = load_scenario(scenario, list(sets), calibrated=False)
     facts = facts_api().load_facts(scenario)
     if not any(f.use == "fit" for f in facts):
         raise CalibrationError(f"scenario {scenario!r}: no fact is marked for fitting")

@@ -129,9 +129,10 @@ _RULES = {
 BEHAVIOURAL: tuple[tuple[str, str], ...] = (
     # trust: evidence weights and rates
     ("trust.gain_rate", "x3"), ("trust.asymmetry", "x3"), ("trust.break_weight", "x3"),
-    ("trust.promise_effect", "x3"), ("trust.runway_comfort_weeks", "x2"),
+    ("trust.public_weight", "pm15"), ("trust.new_promise_weight", "pm15"),
+    ("trust.runway_comfort_weeks", "x2"),
     ("trust.cash_fear", "x3"), ("trust.failed_round", "x3"), ("trust.closed_round", "x3"),
-    ("trust.unpaid_bills", "x3"), ("trust.departure", "x3"), ("trust.ethics", "x3"),
+    ("trust.departure", "x3"), ("trust.ethics", "x3"),
     ("trust.chaos", "x3"), ("trust.compute_cut", "x3"), ("trust.researcher_exposure", "x3"),
     ("trust.layoff", "x3"), ("trust.refused_demand", "x3"), ("trust.accepted_demand", "x3"),
     ("trust.traction", "x3"), ("trust.new_ceo_trust", "pm15"),
@@ -139,6 +140,7 @@ BEHAVIOURAL: tuple[tuple[str, str], ...] = (
     ("workforce.threshold_mean", "pm15"), ("workforce.core_threshold_mean", "pm15"),
     ("workforce.threshold_sd", "x3"), ("workforce.departure_hazard", "x3"),
     ("workforce.contagion_shock", "x3"), ("workforce.ties", "x3"),
+    ("workforce.follow_prob", "x3"),
     ("workforce.staff_exposure", "x3"),
     # investors' escalation thresholds
     ("investor_actions.audit_below", "pm15"), ("investor_actions.sale_below", "pm15"),
@@ -146,14 +148,15 @@ BEHAVIOURAL: tuple[tuple[str, str], ...] = (
     ("investor_actions.leave_below", "pm15"), ("investor_actions.remove_below", "pm15"),
     ("investor_actions.leak_rate", "x3"),
     # pressure on the CEO
-    ("governance.pressure_investors", "x3"), ("governance.pressure_calls", "x3"),
+    ("governance.pressure_investors", "x3"),
     ("governance.pressure_departures", "x3"), ("governance.pressure_core", "x3"),
-    ("governance.pressure_payables", "x3"), ("governance.pressure_board_exits", "x3"),
+    ("governance.pressure_payables", "x3"),
     ("governance.resign_rate", "x3"),
     # money coming in, cuts, buyers, the market's response
     ("fundraising.offer_rate", "x3"), ("fundraising.bridge_rate", "x3"),
     ("fundraising.start_runway_weeks", "x2"), ("policy.cut_rate", "x3"),
-    ("policy.buyer_rate", "x3"), ("revenue.growth", "x3"), ("revenue.decay", "x3"),
+    ("policy.buyer_rate", "x3"), ("policy.desperation_weeks", "x2"),
+    ("revenue.growth", "x3"), ("revenue.decay", "x3"),
     ("compute.max_growth", "x3"),
 )
 

@@ -14,17 +14,18 @@ from model.parameters import ParameterError
 from model.scenarios import Scenario, from_text, load
 
 
-def load_scenario(name: str, sets=()) -> Scenario:
+def load_scenario(name: str, sets=(), calibrated: bool = True) -> Scenario:
     """A shipped scenario by name, or a user's scenario file (a path ending in .toml), with
-    ``path=value`` overrides applied and validated (ParameterError: one line)."""
+    ``path=value`` overrides applied and validated (ParameterError: one line);
+    ``calibrated=False`` leaves out the adopted calibrated values."""
     if name.endswith(".toml"):
         path = Path(name)
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ParameterError(f"--scenario {path}: cannot read it ({exc.strerror})") from None
-        return from_text(text, path.stem, list(sets))
-    return load(name, list(sets))
+        return from_text(text, path.stem, list(sets), calibrated)
+    return load(name, list(sets), calibrated)
 
 
 def simulate(scenario: Scenario, seed: int, weeks: int | None = None) -> StartupModel:

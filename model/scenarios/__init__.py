@@ -35,10 +35,10 @@ class Scenario:
 
 
 def names() -> list[str]:
-    """Names of the shipped scenarios, sorted (``NAME.facts.toml`` files hold a scenario's
-    validation facts, not a scenario)."""
+    """Names of the shipped scenarios, sorted (``NAME.facts.toml`` and
+    ``NAME.calibrated.toml`` files hold a scenario's facts and calibrated values)."""
     return sorted(p.name[:-5] for p in resources.files(__name__).iterdir()
-                  if p.name.endswith(".toml") and not p.name.endswith(".facts.toml"))
+                  if p.name.endswith(".toml") and p.name.count(".") == 1)
 
 
 def _text(name: str) -> str:
@@ -73,16 +73,36 @@ def _parse(text: str, name: str) -> dict:
         raise ParameterError(f"scenario {name!r} is malformed TOML: {exc}") from None
 
 
-def _resolve(text: str, name: str, seen: tuple[str, ...] = ()) -> tuple[dict, dict[str, str]]:
-    """Raw data and sources of scenario text, with its ``base`` chain merged in."""
+def calibrated_name(name: str) -> str:
+    """The file holding a shipped scenario's calibrated values (written by
+    ``run.py calibrate --adopt``): they override the scenario file's own values."""
+    return f"{name}.calibrated.toml"
+
+
+def _calibrated(name: str) -> tuple[dict, dict[str, str]]:
+    path = resources.files(__name__).joinpath(calibrated_name(name))
+    if not path.is_file():
+        return {}, {}
+    text = path.read_text(encoding="utf-8")
+    return _parse(text, calibrated_name(name)), _sources(text, calibrated_name(name))
+
+
+def _resolve(text: str, name: str, seen: tuple[str, ...] = (),
+             calibrated: bool = True) -> tuple[dict, dict[str, str]]:
+    """Raw data and sources of scenario text, with its ``base`` chain merged in, and a
+    shipped scenario's calibrated values over its own (unless ``calibrated`` is false)."""
     data = _parse(text, name)
     sources = _sources(text, name)
+    if calibrated and name in names():
+        values, value_sources = _calibrated(name)
+        data = _merge(data, values)
+        sources = {**sources, **value_sources}
     base = data.pop("base", None)
     if base is not None:
         if base in seen + (name,):
             raise ParameterError(f"scenario {base!r} extends itself through "
                                  f"{' -> '.join(seen + (name,))}")
-        parent, parent_sources = _resolve(_text(base), base, seen + (name,))
+        parent, parent_sources = _resolve(_text(base), base, seen + (name,), calibrated)
         for key in ("question", "look_for"):   # a lesson's own words are not inherited
             parent.pop(key, None)
         data = _merge(parent, data)
@@ -107,15 +127,19 @@ def _finish(name: str, data: dict, sources: dict[str, str], overrides) -> Scenar
                     base)
 
 
-def load(name: str, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
-    """Load shipped scenario ``name`` with ``path=value`` overrides applied and validated."""
-    data, sources = _resolve(_text(name), name)
+def load(name: str, overrides: list[str] | tuple[str, ...] = (),
+         calibrated: bool = True) -> Scenario:
+    """Load shipped scenario ``name`` with ``path=value`` overrides applied and validated;
+    ``calibrated=False``: without its adopted calibrated values (what a calibration starts
+    from)."""
+    data, sources = _resolve(_text(name), name, calibrated=calibrated)
     return _finish(name, data, sources, overrides)
 
 
-def from_text(text: str, name: str = "custom", overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+def from_text(text: str, name: str = "custom", overrides: list[str] | tuple[str, ...] = (),
+              calibrated: bool = True) -> Scenario:
     """Load a scenario from TOML text (a user's file); ``base`` may name a shipped scenario."""
-    data, sources = _resolve(text, name)
+    data, sources = _resolve(text, name, calibrated=calibrated)
     return _finish(name, data, sources, overrides)
 
 

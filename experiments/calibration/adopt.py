@@ -1,0 +1,55 @@
+"""Adopting a calibration: the weighted posterior medians of a finished calibration become the
+shipped scenario's calibrated values (``model/scenarios/NAME.calibrated.toml``), each with
+its 90% posterior interval and the command that made it as its source, so ``run.py params``
+shows where every calibrated number comes from and how uncertain it is.
+
+The same calibration folder (same seed, same settings) always gives the same file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from importlib import resources
+from pathlib import Path
+
+from experiments.calibration.report import point_estimate, posterior_summary
+from model.scenarios import calibrated_name
+
+
+def _fmt(v) -> str:
+    return str(v) if isinstance(v, int) else f"{v:.6g}"
+
+
+def calibrated_text(folder: Path, scenario: str, command: str) -> str:
+    """The TOML text of the calibrated values of ``scenario`` from ``folder``."""
+    folder = Path(folder)
+    state = json.loads((folder / "state.json").read_text(encoding="utf-8"))
+    values = point_estimate(folder)
+    summary = posterior_summary(folder)
+    n = state["settings"]["population"]
+    seed = state["settings"]["seed"]
+    sections: dict[str, list[str]] = defaultdict(list)
+    for path in sorted(values):
+        section, _, key = path.rpartition(".")
+        _, lo, hi = summary[path]
+        sections[section].append(
+            f"{key} = {_fmt(values[path])}  # calibrated: ABC-SMC posterior median, 90% "
+            f"interval [{lo:.3g}, {hi:.3g}] ({n} particles, seed {seed}; {command})")
+    lines = [f"# Calibrated values of scenario '{scenario}', written by `{command}` from the",
+             f"# posterior in {folder.as_posix()}: weighted posterior medians, with the 90%",
+             "# posterior interval as each value's source. They override the scenario file's",
+             "# own values (model/scenarios/__init__.py). Do not edit by hand: calibrate again."]
+    for section in sorted(sections):
+        lines += ["", f"[{section}]"] + sections[section]
+    return "\n".join(lines) + "\n"
+
+
+def adopt(folder: Path, scenario: str, command: str) -> Path:
+    """Write the calibrated values of shipped ``scenario`` from ``folder`` (atomically)."""
+    target = Path(str(resources.files("model.scenarios").joinpath(calibrated_name(scenario))))
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(calibrated_text(folder, scenario, command), encoding="utf-8")
+    os.replace(tmp, target)
+    return target
