@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 COMMANDS = ("scenarios", "params", "simulate", "validate", "calibrate", "sweep", "runs",
-            "compare", "plot", "sensitivity", "story", "lessons", "play", "dashboard", "bench")
+            "compare", "plot", "sensitivity", "story", "lessons", "play", "dashboard", "bench",
+            "docs")
 
 
 class UsageError(Exception):
@@ -127,6 +128,9 @@ def build_parser(prog: str = "run.py") -> Parser:
     sp.add_argument("--model", default=DEFAULT_MODEL, metavar="MODULE:CLASS",
                     help=f"the model class to run, a StartupModel subclass importable by the "
                          f"workers (default {DEFAULT_MODEL})")
+    sp.add_argument("--posterior", type=Path, metavar="DIR",
+                    help="a calibration folder: replicate k runs with the k-th parameter set "
+                         "drawn from its posterior (parameter uncertainty as well as chance)")
     sp.add_argument("--chunk-size", type=_positive("--chunk-size"), default=None,
                     help=argparse.SUPPRESS)   # runs per stored part (tests use small ones)
     sp.add_argument("--no-progress", action="store_true", help="no progress output")
@@ -167,6 +171,10 @@ def build_parser(prog: str = "run.py") -> Parser:
     sp.add_argument("--port", type=_positive("--port"), default=8765, help="port (default 8765)")
     sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sp.add_argument("--no-browser", action="store_true", help=argparse.SUPPRESS)
+
+    sp = sub.add_parser("docs", help="regenerate the generated parts of docs/ODD.md "
+                        "(validation tables, adopted calibration summaries)")
+    sp.add_argument("--seeds", type=_positive("--seeds"), default=200, help="runs (default 200)")
 
     sp = sub.add_parser("bench", help="time the baseline against a trivial Mesa model")
     sp.add_argument("--runs", type=_positive("--runs"), default=40, help="timed runs (default 40)")
@@ -264,14 +272,24 @@ def cmd_calibrate(args, results: Path, argv=()) -> int:
     print(f"report: {out / 'report.md'}")
     if args.adopt:
         command = "python run.py " + " ".join(argv)
-        print(f"adopted: {adopt(out, args.scenario, command)}")
+        docs = Path(results).resolve().parent / "docs" / "calibration" / args.scenario
+        for path in adopt(out, args.scenario, command, docs):
+            print(f"adopted: {path}")
     return 0
 
 
 def cmd_sweep(args, results: Path, argv=()) -> int:
     from experiments.runs.sweep import make_spec, sweep
+    draws = None
+    if args.posterior:
+        from experiments.calibration.report import draw
+        if not (args.posterior / "state.json").exists():
+            raise UsageError(f"--posterior {args.posterior}: not a calibration folder (no "
+                             f"state.json); run 'calibrate' first")
+        draws = draw(args.posterior, args.replicates, args.seed)
     spec = make_spec(args.scenario, args.replicates, args.vary, args.design, args.samples,
-                     args.seed, args.weeks, args.sets, args.trajectories, args.model)
+                     args.seed, args.weeks, args.sets, args.trajectories, args.model,
+                     draws=draws, draws_from=str(args.posterior) if draws else None)
     out = args.out or results / "sweeps" / spec.scenario
     where = args.scheduler or f"{args.jobs} local process{'es' if args.jobs > 1 else ''}"
 
@@ -375,12 +393,23 @@ def cmd_dashboard(args, results: Path) -> int:
     return dashboard(args.host, args.port)
 
 
+def cmd_docs(args, results: Path) -> int:
+    from experiments.analysis.odd import generated_blocks, update
+    root = Path(results).resolve().parent
+    odd = root / "docs" / "ODD.md"
+    if not odd.exists():
+        raise UsageError(f"docs: {odd} not found (run from the project's folder)")
+    done = update(odd, generated_blocks(root, args.seeds))
+    print(f"updated {odd}: {', '.join(done) or 'no generated blocks found'}")
+    return 0
+
+
 HANDLERS = {"scenarios": cmd_scenarios, "params": cmd_params, "simulate": cmd_simulate,
             "validate": cmd_validate, "calibrate": cmd_calibrate, "sweep": cmd_sweep,
             "runs": cmd_runs,
             "compare": cmd_compare, "plot": cmd_plot, "sensitivity": cmd_sensitivity,
             "story": cmd_story, "lessons": cmd_lessons, "play": cmd_play,
-            "dashboard": cmd_dashboard, "bench": cmd_bench}
+            "dashboard": cmd_dashboard, "bench": cmd_bench, "docs": cmd_docs}
 TAKES_ARGV = {"sweep", "compare", "calibrate"}   # they record the command line they were given
 
 

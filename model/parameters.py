@@ -10,6 +10,7 @@ overridden with :func:`override`, which is what ``run.py --set`` uses.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as _dt
 import tomllib
@@ -514,6 +515,28 @@ def override(data: dict, path: str, raw: Any) -> None:
             cls, node = tp, node[key]
         else:
             raise ParameterError(f"{here}: is a value, not a section")
+
+
+def with_values(params: Parameters, values: dict[str, Any]) -> Parameters:
+    """A copy of ``params`` with leaf ``values`` set by dotted path, each checked against its
+    declared type and range (whole-number parameters rounded). Much faster than reloading a
+    scenario with overrides; used to run parameter sets drawn from a posterior."""
+    new = copy.deepcopy(params)
+    for path, value in values.items():
+        parts = path.split(".")
+        obj = new
+        for key in parts[:-1]:
+            obj = obj[key] if isinstance(obj, dict) else getattr(obj, key, None)
+            if obj is None:
+                raise ParameterError(f"{path}: unknown parameter")
+        f = {x.name: x for x in fields(obj)}.get(parts[-1]) if dataclasses.is_dataclass(obj) else None
+        if f is None:
+            raise ParameterError(f"{path}: unknown parameter")
+        tp = _hints(type(obj))[f.name]
+        if tp is int and isinstance(value, float):
+            value = int(round(value))
+        setattr(obj, f.name, _coerce(path, value, tp, dict(f.metadata)))
+    return new
 
 
 def leaf_type(path: str) -> type:

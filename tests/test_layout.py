@@ -24,9 +24,11 @@ from conftest import ROOT, cli
 FORBIDDEN = {
     "model": ("experiments", "run"),
     "experiments.runs": ("experiments.analysis", "experiments.teaching", "experiments.bench",
-                         "experiments.cli", "run"),
+                         "experiments.calibration", "experiments.cli", "run"),
     "experiments.analysis": ("experiments.teaching", "experiments.bench", "experiments.cli",
-                             "run"),
+                             "experiments.calibration", "run"),
+    "experiments.calibration": ("experiments.teaching", "experiments.bench", "experiments.cli",
+                                "run"),
     "experiments.teaching": ("experiments.bench", "experiments.cli", "run"),
     "experiments.bench": ("experiments.cli", "experiments.teaching", "run"),
 }
@@ -81,7 +83,8 @@ def test_the_import_checker_sees_a_forbidden_import(tmp_path):
 
 
 @pytest.mark.parametrize("package", ["experiments", "experiments.runs", "experiments.analysis",
-                                     "experiments.teaching", "experiments.bench"])
+                                     "experiments.calibration", "experiments.teaching",
+                                     "experiments.bench"])
 def test_every_package_says_what_lives_there_and_what_it_may_import(package):
     init = ROOT / package.replace(".", "/") / "__init__.py"
     doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from experiments.analysis import statistics as st
 from experiments.analysis.statistics import km_quantiles
 
 # Hand-computed example. Times 1..7, '+' = censored:  1, 2, 2+, 3, 4+, 5, 6, 7+
@@ -55,3 +56,18 @@ def test_order_of_the_runs_does_not_matter():
     rng = np.random.default_rng(5)
     idx = rng.permutation(len(TIMES))
     assert km_quantiles(np.array(TIMES)[idx], np.array(OBSERVED)[idx]) == km_quantiles(TIMES, OBSERVED)
+
+
+def test_restricted_mean_without_censoring_is_the_mean_capped_at_the_horizon():
+    t = np.array([3.0, 8.0, 15.0, 40.0, 90.0])
+    assert st.restricted_mean(t, np.ones(5, bool), 50.0) == pytest.approx(
+        np.mean(np.minimum(t, 50.0)))
+
+
+def test_restricted_mean_counts_a_censored_run_only_as_long_as_it_was_watched():
+    # one event at week 10, one run watched until week 20 without it: S = 1/2 from week 10
+    # to the horizon (30), so the area is 10 + 20 / 2 = 20; taking week 20 as an event
+    # would give 15, and taking the horizon for it 20 only by luck of this example
+    assert st.restricted_mean([10, 20], [True, False], 30.0) == pytest.approx(20.0)
+    assert st.restricted_mean([10, 20], [True, False], 60.0) == pytest.approx(35.0)
+    assert st.restricted_mean([5, 7], [False, False], 52.0) == 52.0

@@ -3,7 +3,9 @@
 For a sweep made with ``--design saltelli``: first- and total-order Sobol' indices
 (``scipy.stats.sobol_indices`` on the stored evaluations, Saltelli et al. 2010 estimators)
 with bootstrap intervals. Each design point's value is the mean of the outcome over its
-replicates (common random numbers make the points comparable).
+replicates (common random numbers make the points comparable); for a time to an event, the
+Kaplan-Meier restricted mean up to the horizon, so runs where the event did not happen
+(censored, including runs that ended early) are not counted as if it happened then.
 
 For other designs: partial rank correlation coefficients (PRCC) between each parameter and
 the outcome, controlling for the others. PRCC ranks monotonic influence only; it misses
@@ -20,6 +22,7 @@ from scipy import stats
 
 from experiments.analysis.compare import ALL_OUTCOMES, AMOUNTS, BINARY, TIME_TO_EVENT
 from experiments.runs.store import read_runs
+from experiments.analysis.statistics import restricted_mean
 from experiments.runs.store import SweepError, read_manifest
 
 
@@ -57,18 +60,26 @@ def point_means(root: Path, outcome: str) -> tuple[dict, np.ndarray, list[str], 
     table = read_runs(root)
     if table is None:
         raise SweepError(f"{root}: no finished runs yet")
-    sums = np.zeros(len(m["design"]["points"]))
-    counts = np.zeros(len(sums))
+    by_point: list[list[dict]] = [[] for _ in m["design"]["points"]]
     for r in table.to_pylist():
         if r["status"] == "ok":
-            sums[r["point_id"]] += outcome_value(r, outcome)
-            counts[r["point_id"]] += 1
-    if np.any(counts == 0):
+            by_point[r["point_id"]].append(r)
+    if any(not rows for rows in by_point):
         raise SweepError(f"{root}: some design points have no finished runs (resume the sweep)")
+    if outcome in TIME_TO_EVENT:
+        # Censored event times (runs that ended early or reached the horizon without the
+        # event) enter as the Kaplan-Meier restricted mean, not as if the event happened.
+        horizon = float(m["parameters"]["run"]["weeks"])
+        values = np.array([restricted_mean(
+            [r[outcome] if r[outcome] is not None else r["weeks_run"] - 1 for r in rows],
+            [r[outcome] is not None for r in rows], horizon) for rows in by_point])
+    else:
+        values = np.array([np.mean([outcome_value(r, outcome) for r in rows])
+                           for rows in by_point])
     names = [f["path"] for f in m["design"]["factors"]]
     if not names:
         raise SweepError(f"{root}: the sweep varied no parameters")
-    return m, sums / counts, names, m["design"]["points"]
+    return m, values, names, m["design"]["points"]
 
 
 def sobol(root: Path, outcome: str, seed: int = 0, n_resamples: int = 1000) -> SobolResult:

@@ -37,6 +37,22 @@ def km_quantiles(times, observed, probs=(0.5, 0.1, 0.9)) -> KMQuantiles:
     return KMQuantiles(out[0], out[1], out[2], int(observed.sum()), len(times))
 
 
+def restricted_mean(times, observed, horizon: float) -> float:
+    """Restricted mean time to the event up to ``horizon`` (weeks): the area under the
+    Kaplan-Meier survival curve on [0, horizon]. Censored runs (the event not seen by their
+    last week, including runs that ended early) count for as long as they were watched, no
+    longer: the unbiased way to average event times that did not all happen."""
+    times = np.asarray(times, dtype=float)
+    observed = np.asarray(observed, dtype=bool)
+    if not observed.any():
+        return float(horizon)
+    data = stats.CensoredData(uncensored=times[observed], right=times[~observed])
+    sf = stats.ecdf(data).sf
+    steps = np.concatenate([[0.0], sf.quantiles[sf.quantiles < horizon], [horizon]])
+    level = np.concatenate([[1.0], sf.probabilities[sf.quantiles < horizon]])
+    return float(np.sum(np.diff(steps) * level))
+
+
 # ----------------------------------------------------------------------------- survival
 
 class SurvivalResult(NamedTuple):

@@ -5,7 +5,8 @@ of all of them against per-run statistics (``screening``), our own seeded ABC-SM
 given root seed whatever the number of workers, stored generation by generation and
 resumable (``abc``, with its ordered process pool in ``parallel``), the report on a finished
 posterior (``report``: marginals, correlations and equifinality, narrowing, point estimate,
-draws for sweeps) and the glue to the model and the case's facts (``engine``:
+draws for sweeps), adopting a posterior as a scenario's calibrated values (``adopt``) and the
+glue to the model and the case's facts (``engine``:
 :func:`experiments.calibration.engine.calibrate`).
 
 May import: :mod:`model`, :mod:`experiments.runs`, :mod:`experiments.analysis`, the

@@ -46,10 +46,31 @@ def calibrated_text(folder: Path, scenario: str, command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def adopt(folder: Path, scenario: str, command: str) -> Path:
-    """Write the calibrated values of shipped ``scenario`` from ``folder`` (atomically)."""
+def _write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return path
+
+
+def adopt(folder: Path, scenario: str, command: str, docs: Path | None = None) -> list[Path]:
+    """Write the calibrated values of shipped ``scenario`` from ``folder`` (atomically), and
+    with ``docs`` a copy of the calibration's report, figures and tables there (the model
+    description shows them: ``run.py docs``). Returns the files written."""
+    folder = Path(folder)
     target = Path(str(resources.files("model.scenarios").joinpath(calibrated_name(scenario))))
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(calibrated_text(folder, scenario, command), encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+    written = [_write(target, calibrated_text(folder, scenario, command).encode("utf-8"))]
+    if docs is not None:
+        docs = Path(docs)
+        for name in ("screening.png", "posterior.png", "correlations.png", "screening.csv",
+                     "predictive.csv"):
+            if (folder / name).exists():
+                written.append(_write(docs / name, (folder / name).read_bytes()))
+        report = (folder / "report.md").read_text(encoding="utf-8")
+        head = (f"Adopted with `{command}`; the calibrated values are in "
+                f"`model/scenarios/{calibrated_name(scenario)}` and `python run.py params` "
+                f"shows each with its 90% posterior interval.\n\n")
+        report = report.replace("](", "](calibration/" + scenario + "/")   # links from docs/
+        written.append(_write(docs / "summary.md", (head + report).encode("utf-8")))
+    return written

@@ -26,8 +26,6 @@ batch), screening replicates (10000, k), predictive runs (10001, k) and predicti
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import importlib
 import json
 import math
@@ -45,7 +43,7 @@ from experiments.calibration.report import draw, write_report
 from experiments.calibration.screening import ScreeningResult, plot_ranking, ranking_text, screen
 from experiments.runs.runner import forget, load_scenario
 from model import StartupModel
-from model.parameters import ParameterError
+from model.parameters import with_values
 
 SCREEN_KEY, PPC_KEY, DRAW_KEY = 10_000, 10_001, 10_002
 DEFAULT_SEED = 20221017
@@ -66,26 +64,9 @@ def child_seeds(root: int, key: int, n: int) -> list[int]:
 
 def apply_theta(params, theta: dict):
     """A copy of ``params`` with ``theta``'s leaf values set (checked against the declared
-    range; whole-number parameters rounded). About 0.15 ms, against ~4 ms for reloading the
-    scenario with overrides; equal to ``load(name, ["path=value", ...])`` (tested)."""
-    new = copy.deepcopy(params)
-    for path, value in theta.items():
-        parts = path.split(".")
-        obj = new
-        for key in parts[:-1]:
-            obj = obj[key] if isinstance(obj, dict) else getattr(obj, key)
-        f = {x.name: x for x in dataclasses.fields(obj)}.get(parts[-1])
-        if f is None:
-            raise ParameterError(f"{path}: unknown parameter")
-        if isinstance(getattr(obj, parts[-1]), int) and not isinstance(getattr(obj, parts[-1]), bool):
-            value = int(round(value))
-        else:
-            value = float(value)
-        lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
-        if lo is not None and value < lo or hi is not None and value > hi:
-            raise ParameterError(f"{path}: {value!r} is out of range, valid [{lo}, {hi}]")
-        setattr(obj, parts[-1], value)
-    return new
+    range; whole-number parameters rounded): :func:`model.parameters.with_values`. About
+    0.15 ms, against ~4 ms for reloading the scenario with overrides (equal: tested)."""
+    return with_values(params, theta)
 
 
 _CACHE: dict = {}

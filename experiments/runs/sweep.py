@@ -39,7 +39,7 @@ from experiments.runs.store import (Store, SweepError, read_manifest, schemas, w
                                     write_part)
 from model import StartupModel, scenarios
 from model.outcomes import SUMMARY_TYPES, event_rows, summary, weekly_columns
-from model.parameters import leaf_type, to_dict
+from model.parameters import leaf_type, to_dict, with_values
 
 VERSION = "0.1.0"
 DEFAULT_SEED = 20221017
@@ -64,6 +64,8 @@ class SweepSpec:
     trajectories: bool
     seeds: list[int] = field(default_factory=list)
     model: str = DEFAULT_MODEL    # "module:Class", a StartupModel (sub)class
+    draws: list[dict] | None = None   # replicate k runs with parameter set k (a posterior's)
+    draws_from: str | None = None     # where the draws came from (a calibration folder)
 
     def __post_init__(self):
         if not self.seeds:
@@ -81,6 +83,8 @@ class SweepSpec:
                "trajectories": self.trajectories}
         if self.model != DEFAULT_MODEL:
             out["model"] = self.model
+        if self.draws is not None:
+            out["draws"], out["draws_from"] = self.draws, self.draws_from
         return out
 
     def task(self, run_id: int) -> tuple[int, int, int, int]:
@@ -91,10 +95,13 @@ class SweepSpec:
 def make_spec(scenario: str = "stability-ai", replicates: int = 200, vary=(),
               design: str = "grid", samples: int | None = None, seed: int = DEFAULT_SEED,
               weeks: int | None = None, sets=(), trajectories: bool = False,
-              model: str = DEFAULT_MODEL) -> SweepSpec:
+              model: str = DEFAULT_MODEL, draws: list[dict] | None = None,
+              draws_from: str | None = None) -> SweepSpec:
     """A validated sweep spec. ``scenario`` is a shipped name or a scenario file (.toml);
-    ``vary`` holds ``path=SPEC`` strings as for ``run.py sweep --vary``; raises
-    ParameterError, DesignError or SweepError (one line each) on bad input."""
+    ``vary`` holds ``path=SPEC`` strings as for ``run.py sweep --vary``; ``draws`` (one
+    parameter set per replicate, e.g. from a calibration's posterior) make replicate k run
+    with set k at every design point, so outcomes carry parameter uncertainty as well as
+    chance. Raises ParameterError, DesignError or SweepError (one line each) on bad input."""
     sets = list(sets)
     load_scenario(scenario, sets + ([f"run.weeks={weeks}"] if weeks else []))
     text = None
@@ -103,7 +110,16 @@ def make_spec(scenario: str = "stability-ai", replicates: int = 200, vary=(),
         name, text = Path(scenario).stem, Path(scenario).read_text(encoding="utf-8")
     model_class(model)
     spec = SweepSpec(name, text, sets, weeks, build_design(design, list(vary), samples, seed),
-                     replicates, seed, trajectories, model=model)
+                     replicates, seed, trajectories, model=model, draws=draws,
+                     draws_from=draws_from)
+    if draws is not None:
+        if len(draws) != replicates:
+            raise SweepError(f"--posterior: {len(draws)} parameter sets for {replicates} "
+                             f"replicates")
+        both = set(draws[0]) & {f.path for f in spec.design.factors}
+        if both:
+            raise SweepError(f"--vary {sorted(both)[0]}: also drawn from the posterior; vary "
+                             f"another parameter or leave out --posterior")
     prepare_points(spec)
     return spec
 
@@ -173,7 +189,11 @@ def run_batch(spec_id: dict, tasks: list[tuple[int, int, int, int]],
             if point_id not in cache:
                 cache[point_id] = load_point(spec_id, points[point_id])
             sc = cache[point_id]
-            model = cache["model"](sc.params, seed=seed).run()
+            params = sc.params
+            if spec_id.get("draws"):
+                row.update(spec_id["draws"][rep])
+                params = with_values(params, spec_id["draws"][rep])
+            model = cache["model"](params, seed=seed).run()
             row.update(summary(model, sc.name, seed))
             row.update(status="ok", error=None)
             out["events"].extend((run_id,) + e for e in event_rows(model))

@@ -1,0 +1,96 @@
+"""Generated parts of the model description (``docs/ODD.md``), so its results are never
+pasted by hand: ``python run.py docs`` runs the validation of every scenario that has facts
+and copies the adopted calibration summary into the blocks marked
+
+    <!-- generated: NAME -->
+    ...
+    <!-- end generated: NAME -->
+
+Blocks: ``validation-SCENARIO`` (the facts table, fitted and held-back facts apart) and
+``calibration-SCENARIO`` (the summary written by ``run.py calibrate --adopt`` into
+``docs/calibration/SCENARIO/summary.md``). Text outside the blocks is left as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from experiments.analysis.facts import FactResult, load_facts
+from experiments.analysis.validate import DEFAULT_ROOT_SEED, validate
+from experiments.runs.runner import load_scenario
+
+BLOCK = re.compile(r"(<!-- generated: (?P<name>[A-Za-z0-9_.\-]+) -->\n)(?P<body>.*?)"
+                   r"(<!-- end generated: (?P=name) -->)", re.S)
+
+
+def _cell(x, unit: str) -> str:
+    if x is None:
+        return "–"
+    if unit == "share":
+        return f"{x:.2f}"
+    return f"{x:,.1f}" if unit in ("$M", "$B") else f"{x:g}"
+
+
+def facts_markdown(results: list[FactResult], n_seeds: int, root_seed: int,
+                   scenario: str) -> str:
+    """The validation of ``scenario`` as Markdown: fitted and held-back facts apart."""
+    out = [f"`python run.py validate --scenario {scenario} --seeds {n_seeds}` (root seed "
+           f"{root_seed}):", ""]
+    for use, title in (("fit", "Fitted facts (used by the calibration)"),
+                       ("check", "Held-back facts (never used to fit; checked afterwards)")):
+        rows = [r for r in results if r.use == use]
+        if not rows:
+            continue
+        passed = sum(1 for r in rows if r.passed)
+        out += [f"**{title}: {passed} of {len(rows)} pass.**", "",
+                "| fact | documented | result | value [interval] | rule |",
+                "| --- | --- | --- | --- | --- |"]
+        for r in rows:
+            interval = (f" [{_cell(r.lo, r.unit)}, {_cell(r.hi, r.unit)}]"
+                        if r.lo is not None or r.hi is not None else "")
+            out.append(f"| `{r.id}` | {r.what} | {'PASS' if r.passed else 'FAIL'} | "
+                       f"{_cell(r.value, r.unit)}{interval} {r.unit} | {r.rule} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def generated_blocks(root: Path, n_seeds: int = 200,
+                     root_seed: int = DEFAULT_ROOT_SEED) -> dict[str, str]:
+    """Every block's new text, by block name."""
+    from model.scenarios import names
+    blocks = {}
+    for name in names():
+        try:
+            facts = load_facts(name)
+        except ValueError:
+            continue                      # a scenario without facts of its own
+        sc = load_scenario(name)
+        if sc.base is not None:
+            continue                      # counterfactuals are checked against their base's facts
+        blocks[f"validation-{name}"] = facts_markdown(
+            validate(sc, n_seeds, root_seed, facts), n_seeds, root_seed, name)
+        summary = root / "docs" / "calibration" / name / "summary.md"
+        if summary.exists():
+            blocks[f"calibration-{name}"] = summary.read_text(encoding="utf-8").rstrip("\n") + "\n"
+    return blocks
+
+
+def update(path: Path, blocks: dict[str, str]) -> list[str]:
+    """Replace the marked blocks of the file at ``path``; returns the names replaced."""
+    text = Path(path).read_text(encoding="utf-8")
+    done = []
+
+    def put(m):
+        name = m.group("name")
+        if name not in blocks:
+            return m.group(0)
+        done.append(name)
+        return m.group(1) + blocks[name].rstrip("\n") + "\n" + m.group(4)
+
+    new = BLOCK.sub(put, text)
+    tmp = Path(path).with_name(Path(path).name + ".tmp")
+    tmp.write_text(new, encoding="utf-8")
+    os.replace(tmp, path)
+    return done
