@@ -263,7 +263,7 @@ def cmd_calibrate(args, results: Path, argv=()) -> int:
         return 130
     a = res.abc
     print(f"calibration of '{args.scenario}': {len(res.free)} free parameters, "
-          f"{len(a.epsilons)} generations, {a.evaluations} runs, final tolerance "
+          f"{len(a.epsilons)} generations, {sum(a.evaluations)} runs, final tolerance "
           f"{a.epsilons[-1]:.3g}; {sum(res.seconds.values()):.0f} s -> {out}")
     print("posterior predictive check (share of posterior runs passing; over all runs):")
     for fact, use, share, passed in res.predictive:

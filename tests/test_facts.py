@@ -119,7 +119,7 @@ def test_counts_and_event_weeks_match_the_event_list(shipped):
         stats = run_statistics(m, shipped)
         execs = [e for e in events(m, "departure") if e.role == "executive" and e.week <= 62]
         assert stats["exec_departures"] == len(execs)
-        last = len(column(m, "week")) - 1
+        last = m.p.run.weeks - 1     # censored at the horizon, also when the run ended early
         bills = [e.week for e in m.events if e.event in ("bill_underpaid", "bill_unpaid")]
         assert stats["first_unpaid_bill"] == ((bills[0], True) if bills else (last, False))
         bridges = [e.week for e in m.events if e.event == "bridge_closed"]

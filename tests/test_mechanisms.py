@@ -197,9 +197,24 @@ def test_no_buyer_talks_and_no_sale_without_buyers():
     assert runs_with(control, "sale_failed") >= 30 and runs_with(control, "company_sold") >= 2
 
 
+def test_buyers_pay_less_for_a_company_in_distress():
+    # the same first offer, priced with and without the buyer's leverage over a short runway
+    calm = batch(sets=("policy.distress_discount=0",), n=60)
+    hard = batch(sets=("policy.distress_discount=1",), n=60)
+    lower = 0
+    for a, b in zip(calm, hard):
+        fa = [e for e in a.events if e.event in ("sale_failed", "company_sold")]
+        fb = [e for e in b.events if e.event in ("sale_failed", "company_sold")]
+        if fa and fb and fa[0].week == fb[0].week:
+            assert fb[0].amount <= fa[0].amount
+            lower += fb[0].amount < fa[0].amount
+    assert lower >= 10
+    assert runs_with(hard, "company_sold") <= runs_with(calm, "company_sold")
+
+
 def test_a_higher_buyer_price_sells_the_company_more_often():
-    low = batch(sets=("policy.buyer_discount=0.25",), n=60)
-    high = batch(sets=("policy.buyer_discount=1",), n=60)
+    low = batch(sets=("policy.buyer_discount=0.25", "policy.distress_discount=0"), n=60)
+    high = batch(sets=("policy.buyer_discount=1", "policy.distress_discount=0"), n=60)
     assert runs_with(high, "company_sold") >= runs_with(low, "company_sold") + 8
     # metamorphic: runs are identical up to the first buyer's offer (same week, same draws);
     # an offer good enough at the lower price is good enough at the higher one

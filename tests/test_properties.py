@@ -56,7 +56,7 @@ DRAWN = (
     "revenue.kept_promise_boost",
     "company.sellable_assets", "company.asset_value", "company.asset_revenue_share",
     "ceo.promise_propensity", "ceo.grandiosity", "ceo.spending", "ceo.listening",
-    "ceo.transparency", "ceo.entrenchment", "ceo.voting_control", "ceo.erratic",
+    "ceo.transparency", "ceo.entrenchment", "ceo.erratic", "ceo.votes_per_share",
     "interim_ceo.spending", "interim_ceo.entrenchment",
     "policy.cut_runway_weeks", "policy.cut_rate", "policy.cut_cooldown_weeks",
     "policy.audit_transparency_gain", "policy.sale_search_weeks", "policy.buyer_rate",
@@ -159,7 +159,15 @@ def overrides(draw, weeks: st.SearchStrategy = HORIZONS, max_wide: int = 6) -> l
     sets["policy.promise_weeks_max"] = draw(st.integers(due, int(hi)))
     sets["run.weeks"] = draw(weeks)
     out = [f"{p}={text(v)}" for p, v in sets.items()]
-    out.append(f"governance.regime={draw(st.sampled_from(['founder_control', 'board_control']))}")
+    # the founder's stake within what the investors leave (stakes add up to at most 1)
+    if "investors.coatue.stake" in sets:
+        sets["investors.coatue.stake"] = min(sets["investors.coatue.stake"], 0.8)
+        out = [f"{p}={text(v)}" for p, v in sets.items()]
+    held = sum(sets.get(f"investors.{k}.stake", getattr(v, "stake"))
+               for k, v in load(BASELINE).params.investors.items())
+    out.append(f"ceo.stake={draw(st.floats(0.0, max(0.0, 1.0 - held)))!r}")
+    out.append(f"governance.removal_by={draw(st.sampled_from(['board', 'shareholders']))}")
+    out.append(f"governance.removal_majority={draw(st.floats(0.5, 1.0))!r}")
     return out
 
 
@@ -210,8 +218,9 @@ def check_week(m: StartupModel, state: dict) -> None:
     assert 0.0 <= m.staff_trust <= 1.0
     for c in ("trust_investors", "trust_executives", "trust_researchers"):
         assert 0.0 <= row[c] <= 1.0, (week, c, row[c])
-    for trait in ("transparency", "listening", "spending", "grandiosity", "voting_control"):
+    for trait in ("transparency", "listening", "spending", "grandiosity"):
         assert 0.0 <= getattr(m.ceo, trait) <= 1.0, (week, trait)
+    assert 0.0 <= row["founder_votes"] <= 1.0, (week, row["founder_votes"])
 
     # headcounts and other quantities that cannot be negative
     for c in ("executives", "researchers", "staff", "board_investor_seats"):

@@ -19,8 +19,11 @@ Statistics (one value per run; the rule over runs; what is shown):
     ``window`` or ``weeks``. Rule and display as for ``amount``.
 ``event_week``
     Week of the first event of the ``event`` kinds (optional ``role``), as a pair
-    ``(week, observed)``: a run without the event is right-censored at the last week it
-    ran (runs that end early, by insolvency or a sale, are censored at their end). Rule:
+    ``(week, observed)``: a run without the event is right-censored at its horizon's last
+    week. A run that ends early (insolvency or a sale) without the event is censored at the
+    horizon too, not at its end: the company is gone and the event cannot come, so the run
+    counts as one without the event for its whole horizon (like a competing risk in a
+    subdistribution analysis), not as one that was merely watched for less time. Rule:
     the Kaplan-Meier median lies in ``range``; a median that is never reached fails.
     Shown with the Kaplan-Meier 10th and 90th percentiles.
 ``share``
@@ -53,8 +56,9 @@ counterparts of the distribution-level rules above; a calibration should use onl
   later. If ``w + 1 <= observed`` that is consistent with the record: distance 0 (no
   evidence of a discrepancy beyond what was watched). Otherwise the run is at least
   ``(w + 1 - observed) / scale`` away, and that lower bound is the distance. The distance
-  is thus never larger than the truth; note that a run that ends early (insolvency) before
-  the observed week costs nothing here, which is why insolvency has its own fact.
+  is thus never larger than the truth. A run that ended early without the event is
+  censored at its horizon (see ``event_week``), so it is as far away as a run that never
+  had the event: an insolvent company does not reproduce a founder leaving in week 75.
 * ``share`` and ``order`` (rule on the share of runs): 0 if the run's yes/no equals
   ``observed``, else ``1 / scale``; a run that is not counted (``given`` not met) is 0.
 
@@ -425,7 +429,9 @@ def run_statistics(model, facts: list[Fact]) -> dict[str, object]:
     """Each fact's value in one finished run: float (amount, count), (week, observed)
     (event_week), bool or None (share, order; None = not counted)."""
     timeline = _timeline(model)
-    last = model.week - 1                       # the last week the run was watched
+    # the last week the run could show an event: its horizon, also when it ended early
+    # (insolvency, sale): the company is gone, the event cannot come (see event_week)
+    last = max(model.week, model.p.run.weeks) - 1
     cols = model.datacollector.model_vars
     out: dict[str, object] = {}
     for f in facts:
