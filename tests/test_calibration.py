@@ -129,3 +129,22 @@ def test_board_control_removes_the_founder_where_founder_control_cannot():
                m.ceo_exit_week >= m.founder_control_lost_week
                for m in base if m.ceo_exit_kind == "removed")
     assert km_median_exit(board) < km_median_exit(base)
+
+
+# A fact must be able to fail: switching off the mechanism it depends on makes it fail,
+# while the same fact passes on the baseline over the same seeds.
+MECHANISM_OFF = [
+    ("compute_2023", ("compute.max_growth=0",)),
+    ("bridge", ("fundraising.bridge_rate=0",)),
+    ("exec_departures", ("workforce.departure_hazard=0", "workforce.follow_prob=0")),
+    ("first_unpaid_bill", ("finance.start_cash=400e6",)),
+    ("founder_exit", ("governance.resign_rate=0", "investor_actions.package_below=0")),
+]
+
+
+@pytest.mark.parametrize("fact_id,sets", MECHANISM_OFF, ids=[f for f, _ in MECHANISM_OFF])
+def test_validation_fails_when_the_mechanism_a_fact_depends_on_is_off(validation, fact_id, sets):
+    base = {r.id: r for r in validation}
+    assert base[fact_id].passed, base[fact_id].rule
+    off = {r.id: r for r in validate(load("stability-ai", list(sets)), N, DEFAULT_ROOT_SEED)}
+    assert not off[fact_id].passed, off[fact_id].rule

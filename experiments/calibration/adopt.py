@@ -36,11 +36,14 @@ def calibrated_text(folder: Path, scenario: str, command: str) -> str:
         _, lo, hi = summary[path]
         sections[section].append(
             f"{key} = {_fmt(values[path])}  # calibrated: ABC-SMC posterior median, 90% "
-            f"interval [{lo:.3g}, {hi:.3g}] ({n} particles, seed {seed}; {command})")
-    lines = [f"# Calibrated values of scenario '{scenario}', written by `{command}` from the",
-             f"# posterior in {folder.as_posix()}: weighted posterior medians, with the 90%",
-             "# posterior interval as each value's source. They override the scenario file's",
-             "# own values (model/scenarios/__init__.py). Do not edit by hand: calibrate again."]
+            f"interval [{lo:.3g}, {hi:.3g}] ({n} particles, seed {seed})")
+    where = Path(os.path.relpath(folder.resolve(), Path.cwd().resolve())).as_posix()
+    lines = [f"# Calibrated values of scenario '{scenario}': weighted posterior medians of the",
+             f"# ABC-SMC posterior in {where}, written by",
+             f"#     {command}",
+             "# with each value's 90% posterior interval as its source. They override the",
+             "# scenario file's own values (model/scenarios/__init__.py). Do not edit by hand:",
+             "# calibrate again."]
     for section in sorted(sections):
         lines += ["", f"[{section}]"] + sections[section]
     return "\n".join(lines) + "\n"

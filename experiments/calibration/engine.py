@@ -177,6 +177,11 @@ def calibrate(scenario: str = "stability-ai", out: Path | str = "results/calibra
     if not any(f.use == "fit" for f in facts):
         raise CalibrationError(f"scenario {scenario!r}: no fact is marked for fitting")
     priors = list(priors) if priors is not None else default_priors(base.params, base.sources)
+    if free is not None:                 # checked before anything is written
+        try:
+            by_path(priors, free)
+        except KeyError as exc:
+            raise CalibrationError(f"--free: {exc.args[0]}") from None
     if (out / "state.json").exists() and not (resume or force):
         raise CalibrationError(f"{out} holds a calibration already; resume it or use force")
     out.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,81 @@
+"""The calibrate command as a user runs it: bad input, a small calibration end to end, its
+adopted values, and a sweep that draws its parameters from the posterior."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import cli
+
+FREE = "trust.gain_rate,compute.max_growth"
+
+
+def one_error_line(r):
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("args,words", [
+    (["--scenario", "nope"], "unknown scenario 'nope'"),
+    (["--free", "trust.nothing"], "no prior for trust.nothing"),
+    (["--population", "0"], "--population must be > 0"),
+    (["--resume", "--force"], "not allowed with"),
+])
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, words):
+    out = tmp_path / "cal"
+    line = one_error_line(cli("calibrate", "--out", out, "--no-progress", *args))
+    assert words in line
+    assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cal") / "c"
+    r = cli("calibrate", "--out", out, "--free", FREE, "--population", 30,
+            "--generations", 2, "--jobs", 2, "--seed", 5, "--no-progress", timeout=600)
+    return r, out
+
+
+def test_a_small_calibration_writes_its_posterior_report_and_check(small):
+    r, out = small
+    assert r.returncode == 0, r.stderr
+    for name in ("state.json", "particles.parquet", "predictive.csv", "report.md"):
+        assert (out / name).exists(), name
+    particles = pq.read_table(out / "particles.parquet").to_pandas()
+    assert len(particles) == 30
+    assert set(FREE.split(",")) <= set(particles.columns)
+    assert abs(particles["weight"].sum() - 1.0) < 1e-9
+    assert "fit" in r.stdout and "check" in r.stdout       # fitted and held-back apart
+
+
+def test_an_existing_calibration_needs_resume_or_force(small):
+    _, out = small
+    line = one_error_line(cli("calibrate", "--out", out, "--free", FREE, "--no-progress"))
+    assert "resume" in line and "force" in line
+
+
+def test_a_sweep_can_draw_its_parameters_from_the_posterior(small, tmp_path):
+    _, cal = small
+    out = tmp_path / "sweep"
+    r = cli("sweep", "--replicates", 6, "--weeks", 20, "--posterior", cal, "--vary",
+            "ceo.listening=0.2,0.8", "--jobs", 1, "--no-progress", "--out", out)
+    assert r.returncode == 0, r.stderr
+    runs = pq.read_table(out / "runs.parquet").to_pylist()
+    particles = pq.read_table(cal / "particles.parquet").to_pandas()
+    known = set(zip(particles["trust.gain_rate"], particles["compute.max_growth"]))
+    for row in runs:       # every run's values are a posterior particle ...
+        assert (row["trust.gain_rate"], row["compute.max_growth"]) in known
+    by_rep = {}
+    for row in runs:       # ... the same one for a replicate at every design point
+        by_rep.setdefault(row["replicate"], set()).add(row["trust.gain_rate"])
+    assert all(len(v) == 1 for v in by_rep.values())
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["identity"]["draws_from"] == str(cal)
+    bad = cli("sweep", "--replicates", 2, "--posterior", tmp_path, "--out", tmp_path / "x")
+    assert "not a calibration folder" in one_error_line(bad)
