@@ -72,8 +72,11 @@ def generated_blocks(root: Path, n_seeds: int = 200,
         blocks[f"validation-{name}"] = facts_markdown(
             validate(sc, n_seeds, root_seed, facts), n_seeds, root_seed, name)
         summary = root / "docs" / "calibration" / name / "summary.md"
-        if summary.exists():
-            blocks[f"calibration-{name}"] = summary.read_text(encoding="utf-8").rstrip("\n") + "\n"
+        if summary.exists():           # its headings go below the ODD's own section levels
+            text = summary.read_text(encoding="utf-8")
+            text = re.sub(r"^(#+) ", lambda m: "#" * min(6, len(m.group(1)) + 3) + " ", text,
+                          flags=re.M)
+            blocks[f"calibration-{name}"] = text.rstrip("\n") + "\n"
     return blocks
 
 

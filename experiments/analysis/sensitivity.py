@@ -67,11 +67,12 @@ def point_means(root: Path, outcome: str) -> tuple[dict, np.ndarray, list[str], 
     if any(not rows for rows in by_point):
         raise SweepError(f"{root}: some design points have no finished runs (resume the sweep)")
     if outcome in TIME_TO_EVENT:
-        # Censored event times (runs that ended early or reached the horizon without the
-        # event) enter as the Kaplan-Meier restricted mean, not as if the event happened.
+        # Censored event times enter through the Kaplan-Meier restricted mean, not as if the
+        # event happened; a run that ended early (insolvency, sale) without the event is
+        # censored at the horizon, as in the validation facts: the event cannot come.
         horizon = float(m["parameters"]["run"]["weeks"])
         values = np.array([restricted_mean(
-            [r[outcome] if r[outcome] is not None else r["weeks_run"] - 1 for r in rows],
+            [r[outcome] if r[outcome] is not None else horizon - 1 for r in rows],
             [r[outcome] is not None for r in rows], horizon) for rows in by_point])
     else:
         values = np.array([np.mean([outcome_value(r, outcome) for r in rows])

@@ -257,7 +257,7 @@ def calibrate(scenario: str = "stability-ai", out: Path | str = "results/calibra
              + f"; root seed {seed}; free parameters: {', '.join(free)}; the others keep the "
              "scenario's values.",
              "Distance of one run from the record: sqrt(mean over the fitted facts of d_i^2).",
-             "", f"Seconds: {times}."]
+             "", "Wall time: " + ", ".join(f"{k} {v:.0f} s" for k, v in times.items()) + "."]
     if result_screen is not None or (out / "screening.png").exists():
         notes += ["", "![screening](screening.png)"]
     write_report(out, predictive, title=f"Calibration of {scenario}", notes=notes)
