@@ -43,6 +43,7 @@ class EventLog:
 
     def record(self, week: int, event: str, agent: str = "", role: str = "", detail: str = "",
                cause: str = "", amount: float | None = None, counterpart: str = "") -> None:
+        amount = None if amount is None else float(amount)
         self.events.append(Event(week, event, agent, role, detail, cause, amount, counterpart))
         self._first.setdefault(event, week)
         self._count[event] = self._count.get(event, 0) + 1

@@ -118,7 +118,8 @@ def test_unpaid_bill_events_report_a_real_shortfall():
 # --------------------------------------------------------------------------- insolvency
 
 def test_insolvency_when_payroll_cannot_be_paid():
-    p = make_params("stability-ai", "finance.start_cash=1e6")
+    p = make_params("stability-ai", "finance.start_cash=1e6", "fundraising.max_bridges=0",
+                    "fundraising.offer_rate=0", "company.sellable_assets=0")  # no money can save it
     for seed in seeds(5):
         m = simulate(p, seed)
         assert m.running is False

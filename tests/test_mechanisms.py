@@ -333,8 +333,10 @@ def test_a_less_transparent_ceo_keeps_investors_trust_up_longer():
     first round opens (where transparency also matters to offers) and bills go unpaid, two
     runs of one seed differ only in that report: trust is never lower with opaque books.
     Over the whole run, investors' trust falls below 0.6 later."""
-    opaque = batch(sets=("ceo.transparency=0",), n=60)
-    open_ = batch(sets=("ceo.transparency=1",), n=60)
+    # rounds open at 13 weeks of runway, well after cash fear starts (26 weeks), so there is
+    # a stretch where only the report differs
+    opaque = batch(sets=("ceo.transparency=0", "fundraising.start_runway_weeks=13"), n=60)
+    open_ = batch(sets=("ceo.transparency=1", "fundraising.start_runway_weeks=13"), n=60)
     strictly = 0
     for a, b in zip(opaque, open_):
         w = _weeks_before_first_round(a)
