@@ -48,6 +48,7 @@ import pandas as pd
 from experiments.calibration.parallel import OrderedPool
 from experiments.calibration.priors import Prior
 from experiments.runs.progress import Progress
+from experiments.runs.store import read_state_file
 
 FORMAT = "govsim-abc-smc/1"
 
@@ -229,14 +230,8 @@ def _read_gen(out: Path, g: int, priors) -> _Population:
 
 
 def read_state(out: Path) -> dict:
-    path = Path(out) / "state.json"
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CalibrationError(f"{out}: not a calibration folder (no state.json)") from None
-    except (OSError, ValueError):
-        raise CalibrationError(f"{out}: state.json is unreadable") from None
-    if state.get("format") != FORMAT:
+    state = read_state_file(out, "state.json", "calibration folder", CalibrationError)
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise CalibrationError(f"{out}: state.json is not an ABC-SMC state of this tool")
     return state
 

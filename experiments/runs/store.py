@@ -30,15 +30,22 @@ class SweepError(ValueError):
     """Bad sweep input or store state: one line, exit status 2."""
 
 
+def read_state_file(folder: Path, name: str, kind: str, error: type = None):
+    """The JSON file ``name`` that marks ``folder`` as a ``kind`` (a sweep directory, a
+    calibration folder); ``error`` (default SweepError) with one line when it is missing or
+    unreadable."""
+    error = error or SweepError
+    try:
+        return json.loads((Path(folder) / name).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"{folder}: not a {kind} (no {name})") from None
+    except (OSError, ValueError):
+        raise error(f"{folder}: {name} is unreadable") from None
+
+
 def read_manifest(root: Path) -> dict:
     """A sweep's manifest; SweepError if ``root`` is not a sweep made by this tool."""
-    path = Path(root) / "manifest.json"
-    try:
-        m = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SweepError(f"{root}: not a sweep directory (no manifest.json)") from None
-    except (OSError, ValueError):
-        raise SweepError(f"{root}: manifest.json is unreadable") from None
+    m = read_state_file(root, "manifest.json", "sweep directory")
     if not isinstance(m, dict) or not {"identity", "design", "runs_total"} <= set(m):
         raise SweepError(f"{root}: manifest.json is not a sweep manifest of this tool")
     return m
