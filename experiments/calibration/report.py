@@ -139,7 +139,12 @@ def plot_marginals(result: ABCResult, path) -> Path:
         bins = (np.geomspace(p.lo, p.hi, 25) if log else np.linspace(p.lo, p.hi, 25))
         ax.hist(x, bins=bins, weights=result.weights, density=True, color="tab:blue", alpha=0.8)
         if log:
+            from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
             ax.set_xscale("log")
+            # a log range under one decade: plain numbers at a few ticks, no minor labels
+            ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_major_formatter(ScalarFormatter())
+            ax.xaxis.set_minor_formatter(NullFormatter())
             grid = np.geomspace(p.lo, p.hi, 100)
             ax.plot(grid, 1 / (grid * (math.log(p.hi) - math.log(p.lo))), "k--", lw=1)
         else:
