@@ -48,16 +48,20 @@ def test_demands_are_made_only_below_the_thresholds():
     a = p.investor_actions
     limits = {"audit_demanded": a.audit_below, "sale_urged": a.sale_below,
               "resignation_demanded": a.resign_below, "exit_package_offered": a.package_below}
-    m = StartupModel(p, seed=seeds(1)[0])
-    seen = 0
-    while m.running:
-        m.step()
-        for e in m.events.events[seen:]:
-            if e.event in limits:
-                inv = next(i for i in m.investor_list if i.name == e.agent)
-                if m.ceo.founder:          # trust is reset when a new CEO arrives
-                    assert inv.trust < limits[e.event], (e, inv.trust)
-        seen = len(m.events)
+    checked = set()
+    for seed in seeds(4):
+        m = StartupModel(p, seed=seed)
+        seen = 0
+        while m.running:
+            m.step()
+            for e in m.events.events[seen:]:
+                if e.event in limits:
+                    inv = next(i for i in m.investor_list if i.name == e.agent)
+                    if m.ceo.founder:          # trust is reset when a new CEO arrives
+                        assert inv.trust < limits[e.event], (e, inv.trust)
+                        checked.add(e.event)
+            seen = len(m.events)
+    assert checked == set(limits), checked     # every kind of demand was checked
 
 
 def test_board_exits_take_seats_off_the_board():
@@ -80,6 +84,7 @@ def test_board_exits_take_seats_off_the_board():
 
 
 def test_an_investor_who_left_makes_no_more_board_demands():
+    exits_followed = 0
     for m in batch(n=40):
         for tenure in tenures(m):
             left = {}
@@ -88,6 +93,11 @@ def test_an_investor_who_left_makes_no_more_board_demands():
                     left[e.agent] = True
                 elif e.event in ("audit_demanded", "sale_urged") and e.agent in left:
                     pytest.fail(f"{e.agent} demanded {e.event} after leaving its seat")
+            # an exit with weeks of the same tenure after it: the rule had a chance to fail
+            exits_followed += sum(1 for k, e in enumerate(tenure)
+                                  if e.event in ("board_exit", "observer_exit")
+                                  and any(x.week > e.week for x in tenure[k:]))
+    assert exits_followed >= 5, exits_followed
 
 
 def test_seated_investors_learn_of_unpaid_bills_at_once_with_open_books():

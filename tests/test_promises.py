@@ -10,23 +10,31 @@ from model import load
 from model.promises import Promise, PromiseBook, keep_probability
 
 POLICY = load("stability-ai").params.policy
+CAPPED = load("stability-ai", ["policy.keep_max=0.4"]).params.policy
 
 AMBITIONS = np.linspace(0.0, 2.0, 21)
 CAPACITIES = np.linspace(0.0, 2.0, 21)
 CASH = np.linspace(0.0, 1.0, 11)
 
 
-def test_keep_probability_within_bounds():
+def test_keep_probability_within_bounds_and_capped_by_keep_max():
+    for policy in (POLICY, CAPPED):
+        ps = [keep_probability(float(a), float(c), float(k), policy)
+              for a, c, k in itertools.product(AMBITIONS, CAPACITIES, CASH)]
+        assert all(0.0 <= p <= policy.keep_max for p in ps)
+        assert max(ps) == policy.keep_max      # the cap is reached: it is what binds
+    # below the cap the two policies agree: keep_max only clips
     for a, c, k in itertools.product(AMBITIONS, CAPACITIES, CASH):
         p = keep_probability(float(a), float(c), float(k), POLICY)
-        assert 0.0 <= p <= 0.95, (a, c, k, p)
+        if p < CAPPED.keep_max:
+            assert keep_probability(float(a), float(c), float(k), CAPPED) == p
 
 
 def test_keep_probability_decreasing_in_ambition():
     for c, k in itertools.product(CAPACITIES, CASH):
         ps = [keep_probability(float(a), float(c), float(k), POLICY) for a in AMBITIONS]
         assert all(x >= y for x, y in zip(ps, ps[1:])), (c, k)
-        if 0.0 < ps[-1] and ps[0] < 0.95:          # not clipped: strictly decreasing
+        if 0.0 < ps[-1] and ps[0] < POLICY.keep_max:   # not clipped: strictly decreasing
             assert all(x > y for x, y in zip(ps, ps[1:])), (c, k)
     # a grand promise is kept far less often than a modest one
     assert keep_probability(2.0, 1.0, 1.0, POLICY) < 0.5 * keep_probability(0.0, 1.0, 1.0, POLICY)
@@ -68,14 +76,18 @@ def _ambitions(model):
 
 def test_promise_deadlines_and_ambition_follow_the_policy_and_traits(baseline):
     pol, g = baseline.params.policy, baseline.params.ceo.grandiosity
-    n = 0
+    n, top = 0, 0.0
     for m in batch(n=10):
+        top = max([top, *_ambitions(m)])
         for e in founder_events(m, "promise_made"):
             due = int(re.search(r"due week (\d+)", e.detail).group(1))
             assert pol.promise_weeks_min <= due - e.week <= pol.promise_weeks_max
             n += 1
-        assert all(0.0 <= a <= 2.0 * g + 0.005 for a in _ambitions(m))
+        # ambition is drawn up to ambition_scale x grandiosity (printed to 2 decimals)
+        assert all(0.0 <= a <= pol.ambition_scale * g + 0.005 for a in _ambitions(m))
     assert n > 100
+    # and the whole range is used: over >100 uniform draws the largest is near the top
+    assert top > 0.9 * pol.ambition_scale * g
 
 
 def test_ceo_without_promise_propensity_makes_no_promises():

@@ -60,6 +60,7 @@ def test_story_explains_departures_and_the_ceo_exit(story):
 def test_story_numbers_are_the_runs_numbers():
     params = make_params("stability-ai")
     s = seeds(3, root=41)
+    told = 0
     for seed in s:
         m = simulate(params, seed)
         lines = tell(m, "stability-ai", seed) + ending(summary(m, "stability-ai", seed), m)
@@ -68,8 +69,10 @@ def test_story_numbers_are_the_runs_numbers():
             hit = re.match(r"\d{4}-\d{2}-\d{2}, week (\d+): the CEO opens a funding round.*"
                            r"cash \$([\d,.]+)M", line)
             if hit:
-                week, told = int(hit.group(1)), float(hit.group(2).replace(",", ""))
-                assert told == pytest.approx(cash[week] / 1e6, abs=0.051)
+                week, said = int(hit.group(1)), float(hit.group(2).replace(",", ""))
+                assert said == pytest.approx(cash[week] / 1e6, abs=0.051)
+                told += 1
+    assert told >= 3, told                     # the check was made, in every run on average
 
 
 def test_every_lesson_states_its_question_and_runs():

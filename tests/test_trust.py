@@ -5,7 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
-from conftest import batch, events
+from conftest import batch, events, make_params, seeds
+from model import StartupModel
 from model.promises import AUDIENCES
 from model.trust import Credibility, update
 
@@ -65,12 +66,33 @@ def test_asymmetry_one_is_symmetric_at_half_trust():
         assert update(0.5, m, 0.05, 1.0) - 0.5 == pytest.approx(0.5 - update(0.5, -m, 0.05, 1.0))
 
 
-def test_baseline_asymmetry_is_used_by_the_scenario(baseline):
-    t = baseline.params.trust
-    assert t.asymmetry > 1.0
-    up = update(0.5, 0.3, t.gain_rate, t.asymmetry) - 0.5
-    down = 0.5 - update(0.5, -0.3, t.gain_rate, t.asymmetry)
-    assert down / up == pytest.approx(t.asymmetry)
+def _drops_in_the_model(asymmetry: float, evidence: float) -> tuple[float, float]:
+    """Change in trust of one investor and one researcher of a model built with
+    ``trust.asymmetry``, after one update from trust 0.5 on ``evidence`` (nothing else felt)."""
+    m = StartupModel(make_params("stability-ai", f"trust.asymmetry={asymmetry}"), seed=seeds(1)[0])
+    m.step()
+    assert m.payables == 0.0              # no unpaid bills yet: no draw, no private fear
+    inv = m.investor_list[0]
+    inv.trust, inv.felt = 0.5, 0.0
+    m.evidence_investors, m.investor_fear = evidence, {False: 0.0, True: 0.0}
+    inv.perceive()
+    r = next(r for r in m.researchers if r.present)
+    r.trust, r.felt, r.ethics = 0.5, 0.0, 0.0
+    m.evidence = {**m.evidence, "researcher": evidence}
+    r.step()
+    return inv.trust - 0.5, r.trust - 0.5
+
+
+def test_the_model_uses_the_scenarios_asymmetry_for_investors_and_staff():
+    """trust.asymmetry reaches the agents' updates: with bad news the drop scales with it
+    (x4 asymmetry, x4 drop, far from saturation), with good news it makes no difference."""
+    low_inv, low_res = _drops_in_the_model(1.5, -0.1)
+    high_inv, high_res = _drops_in_the_model(6.0, -0.1)
+    assert low_inv < 0 and low_res < 0
+    assert high_inv / low_inv == pytest.approx(4.0, rel=1e-9)
+    assert high_res / low_res == pytest.approx(4.0, rel=1e-9)
+    assert _drops_in_the_model(1.5, 0.1) == pytest.approx(_drops_in_the_model(6.0, 0.1), rel=1e-12)
+    assert _drops_in_the_model(6.0, 0.1)[0] > 0
 
 
 # --------------------------------------------------------------------------- credibility
@@ -118,8 +140,10 @@ def test_break_weight_sets_the_cost_of_a_broken_promise():
     assert cred(0, 1, 1.0) == pytest.approx(1.0 - cred(1, 0, 1.0))
     drops = [0.5 - cred(0, 1, w) for w in (1.0, 2.0, 3.0, 6.0, 20.0)]
     assert all(x < y for x, y in zip(drops, drops[1:]))
-    # one break weighs ``break_weight`` kept promises in the denominator
-    assert cred(0, 1, 3.0) == pytest.approx(1.0 / (3.0 + 2.0))
+    # hand-computed: no kept and one broken with weight 3 is like a Beta(1, 1 + 3) mean,
+    # 1 / (1 + 1 + 3) = 0.2; two kept and one broken: 3 / (3 + 1 + 3) = 3/7
+    assert cred(0, 1, 3.0) == pytest.approx(0.2)
+    assert cred(2, 1, 3.0) == pytest.approx(3.0 / 7.0)
 
 
 def test_model_credibility_counts_the_current_ceos_promises():
