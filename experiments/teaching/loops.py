@@ -78,14 +78,14 @@ EDGES = [
     ("runway", "compute", "+", 0.15, "ceo.set_spending grows compute / ceo.cut_costs cuts it"),
     ("compute", "burn", "+", 0.15, "company.operate: compute bill"),
     ("runway", "unpaid", "-", 0.2, "finances.Ledger.pay_suppliers: bills wait when cash is short"),
-    ("unpaid", "inv_trust", "-", 0.0, "investors.Investor.perceive: once they learn of them"),
-    ("unpaid", "staff", "-", 0.0, "company._perceive: cash worries include unpaid bills"),
+    ("unpaid", "inv_trust", "-", 0.0, "investors.Investor.perceive: once they learn of them, "
+     "they see the true runway, not the reported one"),
     ("unpaid", "pressure", "+", 0.0, "governance.pressure: unpaid bills"),
     # governance
     ("inv_trust", "pressure", "-", 0.0, "governance.pressure: lost trust, calls to resign"),
     ("departures", "pressure", "+", 0.0, "governance.pressure: executives, core team leaving"),
     ("pressure", "exit", "+", 0.0, "ceo.consider_resigning: pressure > entrenchment"),
-    ("inv_trust", "exit", "-", 0.0, "governance.removal_vote (board control only)"),
+    ("inv_trust", "exit", "-", 0.0, "governance.removal_vote (only when the founder lacks a voting majority)"),
     ("exit", "inv_trust", "+", 0.22, "company.ceo_leaves: trust starts afresh"),
 ]
 
@@ -105,7 +105,7 @@ LOOPS = [
     ("B1", "raise when\nshort", 2.05, 4.50, ["runway", "raised"], False),
     ("B2", "spend while\nit lasts", 2.30, 2.45, ["runway", "compute", "burn"], False),
     ("B3", "pressure forces exit", 7.75, 6.45, ["inv_trust", "pressure", "exit"], True),
-    ("B4", "removal vote (board control only)", 7.10, 7.02, ["inv_trust", "exit"], True),
+    ("B4", "removal vote (no founder majority)", 7.10, 7.02, ["inv_trust", "exit"], True),
 ]
 
 FONT = 10.5
@@ -229,7 +229,7 @@ def draw(path) -> Path:
             "R: reinforcing (even number of \u2212)     B: balancing (odd number of \u2212)\n"
             "Not drawn: broken promises and departures also lower investors' trust; failed rounds, "
             "layoffs and compute cuts lower staff trust;\ndepartures lower payroll; compute feeds "
-            "capacity; cash feeds kept promises; unpaid bills stop compute growth; a CEO exit also "
+            "capacity; cash feeds kept promises; unpaid bills lower staff trust through the runway (it is net of them) and stop compute growth; a CEO exit also "
             "resets staff trust.",
             ha="center", va="bottom", fontsize=7.8, color="#333333", linespacing=1.3)
 
