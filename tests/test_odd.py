@@ -1,0 +1,36 @@
+"""Generated parts of the model description: blocks between markers are replaced by fresh
+results, everything else is left as it is."""
+
+from experiments.analysis.facts import load_facts
+from experiments.analysis.odd import facts_markdown, update
+from experiments.analysis.validate import validate
+from model import load
+
+
+def test_only_the_marked_blocks_are_replaced(tmp_path):
+    doc = tmp_path / "ODD.md"
+    doc.write_text("# Title\nkept text\n<!-- generated: a -->\nold a\n<!-- end generated: a -->\n"
+                   "between\n<!-- generated: b -->\nold b\n<!-- end generated: b -->\ntail\n",
+                   encoding="utf-8")
+    done = update(doc, {"a": "new a\nline 2", "c": "unused"})
+    text = doc.read_text(encoding="utf-8")
+    assert done == ["a"]
+    assert "new a\nline 2\n<!-- end generated: a -->" in text
+    assert "old a" not in text and "old b" in text          # b had no new text: unchanged
+    assert text.startswith("# Title\nkept text\n") and text.endswith("tail\n")
+
+
+def test_the_validation_block_lists_fitted_and_held_back_facts_with_their_results():
+    facts = load_facts("stability-ai")
+    results = validate(load("stability-ai"), 20, 7, facts)
+    text = facts_markdown(results, 20, 7, "stability-ai")
+    assert "--seeds 20" in text and "root seed 7" in text
+    fit_at, check_at = text.index("Fitted facts"), text.index("Held-back facts")
+    for r in results:
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{r.id}` |"))
+        assert ("PASS" if r.passed else "FAIL") in row
+        assert (text.index(row) < check_at) == (r.use == "fit")
+    assert fit_at < check_at
+    n_fit = sum(r.use == "fit" for r in results)
+    passed_fit = sum(r.passed for r in results if r.use == "fit")
+    assert f"{passed_fit} of {n_fit} pass" in text
