@@ -120,7 +120,9 @@ def build_parser(prog: str = "run.py") -> Parser:
                     help=f"root seed (default {DEFAULT_SEED})")
     sp.add_argument("--weeks", type=_positive("--weeks"), help="horizon in weeks")
     sp.add_argument("--trajectories", action="store_true", help="also store weekly trajectories")
-    sp.add_argument("--out", type=Path, help="store directory (default results/sweeps/SCENARIO)")
+    sp.add_argument("--out", type=Path, help="store directory (default "
+                    "results/sweeps/SCENARIO-HASH, HASH from the design: the same sweep run "
+                    "again continues or finds itself complete)")
     mode = sp.add_mutually_exclusive_group()
     mode.add_argument("--resume", action="store_true", help="continue an interrupted sweep")
     mode.add_argument("--force", action="store_true", help="replace an existing sweep")
@@ -279,7 +281,7 @@ def cmd_calibrate(args, results: Path, argv=()) -> int:
 
 
 def cmd_sweep(args, results: Path, argv=()) -> int:
-    from experiments.runs.sweep import make_spec, sweep
+    from experiments.runs.sweep import default_folder, make_spec, sweep
     draws = None
     if args.posterior:
         from experiments.calibration.report import draw
@@ -290,7 +292,12 @@ def cmd_sweep(args, results: Path, argv=()) -> int:
     spec = make_spec(args.scenario, args.replicates, args.vary, args.design, args.samples,
                      args.seed, args.weeks, args.sets, args.trajectories, args.model,
                      draws=draws, draws_from=str(args.posterior) if draws else None)
-    out = args.out or results / "sweeps" / spec.scenario
+    out = args.out
+    resume = args.resume
+    if out is None:
+        out = results / "sweeps" / default_folder(spec)
+        # the default folder is named by the sweep's identity: an existing one is this sweep
+        resume = resume or (not args.force and (out / "manifest.json").exists())
     where = args.scheduler or f"{args.jobs} local process{'es' if args.jobs > 1 else ''}"
 
     def started(manifest):
@@ -299,7 +306,7 @@ def cmd_sweep(args, results: Path, argv=()) -> int:
               file=sys.stderr)
 
     try:
-        res = sweep(spec, out, args.jobs, args.scheduler, args.resume, args.force,
+        res = sweep(spec, out, args.jobs, args.scheduler, resume, args.force,
                     progress=not args.no_progress, argv=argv, batch=args.chunk_size,
                     on_start=started)
     except KeyboardInterrupt:

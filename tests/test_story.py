@@ -98,3 +98,21 @@ def test_lessons_move_the_outcome_they_are_about(name, key, sign):
     def med(rows):
         return np.median([r[key] if r[key] is not None else 104 for r in rows])
     assert sign * (med(alt) - med(base)) > 0, (med(base), med(alt))
+
+
+@pytest.mark.slow
+def test_the_commands_a_lesson_prints_run_as_printed_twice_in_a_row():
+    import shlex
+    r = cli("lessons")
+    block = r.stdout.split("\n\n")[0].splitlines()
+    commands = [line.split("run:", 1)[-1].strip() for line in block
+                if "python run.py" in line]
+    assert len(commands) == 3 and commands[-1].split()[2] == "compare"
+    for attempt in (1, 2):
+        for c in commands:
+            args = shlex.split(c)
+            assert args[:2] == ["python", "run.py"]
+            done = cli(*args[2:])
+            assert done.returncode == 0, (attempt, c, done.stderr)
+            if attempt == 2 and args[2] == "sweep":
+                assert "already complete" in done.stdout

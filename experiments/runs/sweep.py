@@ -124,6 +124,15 @@ def make_spec(scenario: str = "stability-ai", replicates: int = 200, vary=(),
     return spec
 
 
+def default_folder(spec: SweepSpec) -> str:
+    """The default store folder name of a sweep: its scenario and a short hash of everything
+    that determines its results, so two different sweeps never share a default folder and
+    the same sweep always finds its own."""
+    import hashlib
+    key = json.dumps(spec.identity(), sort_keys=True, default=str).encode("utf-8")
+    return f"{spec.scenario}-{hashlib.sha256(key).hexdigest()[:8]}"
+
+
 def model_class(path: str) -> type:
     """The model class named ``module:Class`` (a StartupModel or a subclass of it)."""
     mod, _, name = path.partition(":")

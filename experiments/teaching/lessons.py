@@ -1,23 +1,33 @@
 """The counterfactual lessons: each shipped scenario that states a question, what to look for,
-and the commands that compare it with its base scenario."""
+and the commands that compare it with its base scenario.
+
+The sweeps go to their default folders (named by scenario and a hash of the design), so the
+printed commands run as printed, again and again: a sweep that is already there is found
+complete, and ``compare`` writes its report afresh.
+"""
 
 from __future__ import annotations
 
+from experiments.runs.sweep import default_folder, make_spec
 from model.scenarios import lessons
+
+REPLICATES = 200
 
 
 def lesson_lines() -> list[str]:
     """Every lesson as printable lines."""
     lines = []
     for sc in lessons():
+        base = default_folder(make_spec(sc.base, REPLICATES, trajectories=True))
+        mine = default_folder(make_spec(sc.name, REPLICATES, trajectories=True))
         lines += [f"{sc.name}: {sc.description}",
                   f"  question:     {sc.question}",
                   f"  look for:     {sc.look_for}",
-                  f"  run:          python run.py sweep --scenario {sc.base} --replicates 200 "
-                  f"--trajectories --out results/sweeps/{sc.base}",
-                  f"                python run.py sweep --scenario {sc.name} --replicates 200 "
-                  f"--trajectories --out results/sweeps/{sc.name}",
-                  f"                python run.py compare results/sweeps/{sc.base} "
-                  f"results/sweeps/{sc.name} --out results/reports/{sc.name}",
+                  f"  run:          python run.py sweep --scenario {sc.base} --replicates "
+                  f"{REPLICATES} --trajectories",
+                  f"                python run.py sweep --scenario {sc.name} --replicates "
+                  f"{REPLICATES} --trajectories",
+                  f"                python run.py compare results/sweeps/{base} "
+                  f"results/sweeps/{mine} --out results/reports/{sc.name}",
                   ""]
     return lines
