@@ -112,10 +112,18 @@ def measure(label: str, kind: str, runs: int, jobs: int) -> Measure:
 
 
 def bench(small: int = 1000, large: int = 10000) -> list[Measure]:
-    return [measure("sweep, 1 job", "sweep", large, 1),
-            measure("sweep, 2 jobs", "sweep", large, 2),
-            measure("sweep, 2 jobs", "sweep", small, 2),
-            measure("mesa.batch_run, 2 processes", "batch_run", small, 2)]
+    jobs = [("sweep, 1 job", "sweep", large, 1), ("sweep, 2 jobs", "sweep", large, 2),
+            ("sweep, 2 jobs", "sweep", small, 2),
+            ("mesa.batch_run, 2 processes", "batch_run", small, 2)]
+    out = []
+    for k, (label, kind, runs, n) in enumerate(jobs, 1):
+        # a line per measurement: the whole benchmark takes minutes
+        print(f"bench --sweep: {k}/{len(jobs)} {label}, {runs} runs ...", file=sys.stderr,
+              flush=True)
+        out.append(measure(label, kind, runs, n))
+        print(f"bench --sweep: {k}/{len(jobs)} done in {out[-1].seconds:.0f} s",
+              file=sys.stderr, flush=True)
+    return out
 
 
 def report(ms: list[Measure]) -> list[str]:
