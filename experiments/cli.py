@@ -285,10 +285,7 @@ def cmd_sweep(args, results: Path, argv=()) -> int:
     draws = None
     if args.posterior:
         from experiments.calibration.report import draw
-        if not (args.posterior / "state.json").exists():
-            raise UsageError(f"--posterior {args.posterior}: not a calibration folder (no "
-                             f"state.json); run 'calibrate' first")
-        draws = draw(args.posterior, args.replicates, args.seed)
+        draws = draw(args.posterior, args.replicates, args.seed)   # CalibrationError: 1 line
     spec = make_spec(args.scenario, args.replicates, args.vary, args.design, args.samples,
                      args.seed, args.weeks, args.sets, args.trajectories, args.model,
                      draws=draws, draws_from=str(args.posterior) if draws else None)

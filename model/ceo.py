@@ -127,9 +127,21 @@ class CEO(mesa.Agent):
                      f"${ask / 1e9:.2f}B", amount=max(price, 0.0))
 
     # ------------------------------------------------------------------ answers to investors
+    # The decisions below are the CEO's own rule; a subclass whose decisions come from
+    # elsewhere (a student playing) overrides only these, and the answers stay the same.
+    def accepts_audit(self) -> bool:
+        return self.model.rng.random() < self.listening
+
+    def accepts_sale(self) -> bool:
+        return self.model.rng.random() < m_clip(
+            self.listening + self.model.p.policy.sale_pressure_weight * self.pressure)
+
+    def accepts_package(self) -> bool:
+        return self.model.rng.random() < m_clip(self.pressure - self.entrenchment)
+
     def answer_audit(self, investor) -> bool:
         m = self.model
-        accepted = m.rng.random() < self.listening
+        accepted = self.accepts_audit()
         if accepted:
             self.transparency = min(1.0, self.transparency + m.p.policy.audit_transparency_gain)
         m.record("audit_accepted" if accepted else "audit_refused", self, f"asked by {investor.name}",
@@ -138,8 +150,7 @@ class CEO(mesa.Agent):
 
     def answer_sale(self, investor) -> bool:
         m = self.model
-        accepted = m.rng.random() < m_clip(self.listening
-                                           + m.p.policy.sale_pressure_weight * self.pressure)
+        accepted = self.accepts_sale()
         if accepted:
             self.search_until = m.week + m.p.policy.sale_search_weeks
             m.record("sale_search", self, f"acquisition search until week {self.search_until}, "
@@ -150,7 +161,7 @@ class CEO(mesa.Agent):
 
     def answer_exit_package(self, investor) -> bool:
         m = self.model
-        accepted = m.rng.random() < m_clip(self.pressure - self.entrenchment)
+        accepted = self.accepts_package()
         if accepted:
             m.ceo_leaves("resigned", f"accepted the exit package offered by {investor.name}",
                          cause="exit package", counterpart=investor.name)

@@ -126,8 +126,10 @@ class StartupModel(mesa.Model):
         self.investor_list: list[Investor] = [
             Investor(self, i.name, i.seat, i.stake, i.lead, i.initial_trust, i.votes_per_share)
             for i in p.investors.values()]
-        self.initial_seated = sum(1 for i in self.investor_list if i.seated)
         self.seats_given_up = 0
+        # changes only when stakes do (a priced round), so it is set there, not every week
+        self.founder_votes = self.voting_share_of_founder()
+        self.founder_controls = self.founder_votes > 0.5
         wf = p.workforce
         self.executives: list[Executive] = [self._new_executive(e) for e in p.executives.values()]
         self.researchers: list[Researcher] = [
@@ -147,7 +149,7 @@ class StartupModel(mesa.Model):
         self.initial_staff = max(1, wf.staff)
         self.execs_left = 0
         self.core_left = 0
-        self.ceo_start_counts = (0, 0, 0)
+        self.ceo_start_counts = (0, 0)   # executives and core researchers gone at this CEO's start
         self.replacements: list[tuple[int, object]] = []  # (week due, executive params)
         self.core_team_departed_week: int | None = None
         self.laid_off = 0
@@ -161,7 +163,6 @@ class StartupModel(mesa.Model):
         self.employee_constants = (p.trust.ethics * p.company.copyright_stance, p.trust.gain_rate,
                                    p.trust.asymmetry, wf.departure_hazard, wf.base_turnover,
                                    wf.follow_prob)
-        self.founder_controls = self.founder_votes > 0.5
         self.datacollector = DataCollector(model_reporters=WEEKLY_COLUMNS)
 
     # ================================================================== schedule
@@ -307,7 +308,6 @@ class StartupModel(mesa.Model):
                                           / max(1, self.initial_execs))
         self.core_departed_fraction = ((self.core_left - base[1])
                                        / max(1, self.p.workforce.core_researchers))
-        self.founder_votes = self.voting_share_of_founder()
         self.ceo_pressure = self.ceo.pressure
         self.date = week_date(self.start, self.week).isoformat()
 
@@ -425,6 +425,7 @@ class StartupModel(mesa.Model):
         lead = Investor(self, f"Round {self.fundraising.round.number} lead", "board", dilution,
                         True, self.p.trust.new_ceo_trust)
         self.investor_list.append(lead)
+        self.founder_votes = self.voting_share_of_founder()
         self._update_derived()
         if self.founder_controls and self.founder_votes <= 0.5:
             self.founder_controls = False
@@ -588,7 +589,7 @@ class StartupModel(mesa.Model):
         old.in_office = False
         old.remove()
         self.ceo = CEO(self, self.p.interim_ceo, "the interim CEO", founder=False)
-        self.ceo_start_counts = (self.execs_left, self.core_left, self.seats_given_up)
+        self.ceo_start_counts = (self.execs_left, self.core_left)
         self.record("interim_ceo", self.ceo, "takes over")
         fresh = self.p.trust.new_ceo_trust
         for inv in self.investor_list:

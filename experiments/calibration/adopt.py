@@ -8,12 +8,12 @@ The same calibration folder (same seed, same settings) always gives the same fil
 
 from __future__ import annotations
 
-import json
 import os
 from collections import defaultdict
 from importlib import resources
 from pathlib import Path
 
+from experiments.calibration.abc import read_state
 from experiments.calibration.report import point_estimate, posterior_summary
 from model.scenarios import calibrated_name
 
@@ -25,7 +25,7 @@ def _fmt(v) -> str:
 def calibrated_text(folder: Path, scenario: str, command: str) -> str:
     """The TOML text of the calibrated values of ``scenario`` from ``folder``."""
     folder = Path(folder)
-    state = json.loads((folder / "state.json").read_text(encoding="utf-8"))
+    state = read_state(folder)
     values = point_estimate(folder)
     summary = posterior_summary(folder)
     n = state["settings"]["population"]

@@ -70,8 +70,12 @@ class DaskExecutor:
                 n = 0
             if n <= 0:
                 raise SweepError(f"--scheduler {address}: expected local:N with N > 0 workers")
+            # silence_logs: workers shutting down at the end of a sweep may log a lost
+            # heartbeat with a traceback; that is noise to the user, not an error
+            import logging
             self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, host="127.0.0.1")
+                                        dashboard_address=None, host="127.0.0.1",
+                                        silence_logs=logging.CRITICAL)
             self.client = Client(self.cluster)
         else:
             if not address.startswith("tcp://"):

@@ -54,30 +54,13 @@ class PlayerCEO(CEO):
         from model import governance
         self.pressure = governance.pressure(self.model)
 
-    def answer_audit(self, investor) -> bool:
-        m = self.model
-        if self.accept_audits:
-            self.transparency = min(1.0, self.transparency + m.p.policy.audit_transparency_gain)
-        m.record("audit_accepted" if self.accept_audits else "audit_refused", self,
-                 f"asked by {investor.name}")
+    def accepts_audit(self) -> bool:        # the player's standing rules
         return self.accept_audits
 
-    def answer_sale(self, investor) -> bool:
-        m = self.model
-        if self.accept_sale:
-            self.search_until = m.week + m.p.policy.sale_search_weeks
-            m.record("sale_search", self, f"acquisition search, urged by {investor.name}")
-        else:
-            m.record("sale_refused", self, f"urged by {investor.name}")
+    def accepts_sale(self) -> bool:
         return self.accept_sale
 
-    def answer_exit_package(self, investor) -> bool:
-        m = self.model
-        if self.accept_package:
-            m.ceo_leaves("resigned", f"accepted the exit package offered by {investor.name}",
-                         cause="exit package", counterpart=investor.name)
-        else:
-            m.record("exit_package_refused", self, f"offered by {investor.name}")
+    def accepts_package(self) -> bool:
         return self.accept_package
 
 
