@@ -29,13 +29,15 @@ class CEO(mesa.Agent):
         self.in_office = True
         self.pressure = 0.0
         self.search_until = -1               # week an acquisition search ends
+        self.on_leave = False                # stepped aside on a leave of absence
         self.last_cut = {"compute": -999, "layoff": -999, "asset": -999}
 
     # ------------------------------------------------------------------ weekly step
     def step(self) -> None:
         m = self.model
         self.resolve_promises()
-        self.make_promise()
+        if not self.on_leave:
+            self.make_promise()
         self.set_spending()
         m.fundraising.step(m, self)
         self.search_for_buyer()
@@ -139,6 +141,11 @@ class CEO(mesa.Agent):
     def accepts_package(self) -> bool:
         return self.model.rng.random() < m_clip(self.pressure - self.entrenchment)
 
+    def accepts_rescue(self) -> bool:
+        """Money on condition that he goes: the nearer the end of the cash, the likelier."""
+        m = self.model
+        return m.rng.random() < m_clip(m.desperation + self.pressure - self.entrenchment)
+
     def answer_audit(self, investor) -> bool:
         m = self.model
         accepted = self.accepts_audit()
@@ -173,11 +180,19 @@ class CEO(mesa.Agent):
         m = self.model
         self.pressure = governance.pressure(m)
         excess = self.pressure - self.entrenchment
-        if excess > 0.0 and m.rng.random() < m.p.governance.resign_rate * excess:
-            parts = sorted(governance.pressure_parts(m).items(), key=lambda kv: -kv[1])[:3]
+        if excess <= 0.0:
+            return
+        g = m.p.governance
+        parts = sorted(governance.pressure_parts(m).items(), key=lambda kv: -kv[1])[:3]
+        mostly = ", ".join(f"{k} {v:.2f}" for k, v in parts)
+        if m.rng.random() < g.resign_rate * excess:
             m.ceo_leaves("resigned", f"under pressure {self.pressure:.2f} "
-                         f"(entrenchment {self.entrenchment:.2f}); mostly "
-                         + ", ".join(f"{k} {v:.2f}" for k, v in parts), cause=parts[0][0])
+                         f"(entrenchment {self.entrenchment:.2f}); mostly {mostly}",
+                         cause=parts[0][0])
+        elif not self.on_leave and g.leave_rate > 0.0 and m.rng.random() < g.leave_rate * excess:
+            self.on_leave = True
+            m.record("ceo_leave", self, f"steps aside on a leave of absence under pressure "
+                     f"{self.pressure:.2f}; mostly {mostly}", cause=parts[0][0])
 
 
 def m_clip(x: float) -> float:

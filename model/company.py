@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import mesa
 from mesa.datacollection import DataCollector
 
-from model import governance
+from model import governance, rescue, shocks
 from model import trust as trustlib
 from model.calendar import is_month_start, week_date
 from model.ceo import CEO
@@ -112,6 +112,10 @@ class StartupModel(mesa.Model):
         self.ceo_exit_week: int | None = None
         self.ceo_exit_kind: str | None = None
         self.last_vote_week = -999
+        self.shocks = shocks.by_week(p.shocks)
+        self.rescued_week: int | None = None
+        self.rescue_refused_week = -999
+        self.letter_sent = False          # investors' joint letter to the current CEO
         # shareholdings: the founder (a shareholder whether or not CEO), the investors (agents
         # below), and everyone else (employees, angels), who hold the rest and do not vote
         # on a removal
@@ -169,15 +173,19 @@ class StartupModel(mesa.Model):
     def step(self) -> None:
         """Advance one week."""
         self.news = News()
+        for shock in self.shocks.get(self.week, ()):
+            shocks.apply(self, shock)
         self.move_market()
         self.operate()
         if self.running:
             self._perceive()
             self.ceo.step()
         if self.running:
+            rescue.consider(self)
             for inv in self.rng.permutation(len(self.investor_list)):
                 if self.running:
                     self.investor_list[inv].step()
+            governance.joint_letter(self)
             self.board_vote()
             self.contagion.deliver(self.week)
             self._perceive()   # the CEO's answers and a new CEO this week shift what staff see
@@ -410,8 +418,9 @@ class StartupModel(mesa.Model):
                            counterpart)
 
     # ================================================================== company actions
-    def raise_equity(self, amount: float, post_money: float, ceo) -> None:
-        """A priced round closes: cash in, everyone diluted, a new lead joins the board."""
+    def raise_equity(self, amount: float, post_money: float, ceo, lead_name: str = "") -> None:
+        """A priced round closes (or a rescue): cash in, everyone diluted, a new lead joins
+        the board."""
         self.ledger.raise_money(amount)
         dilution = amount / post_money
         ft = self.p.fundraising.follow_on_trust
@@ -422,8 +431,8 @@ class StartupModel(mesa.Model):
                             f"trust {inv.trust:.2f}", amount=inv.trust)
         self.founder_stake *= 1.0 - dilution
         self.other_stake *= 1.0 - dilution
-        lead = Investor(self, f"Round {self.fundraising.round.number} lead", "board", dilution,
-                        True, self.p.trust.new_ceo_trust)
+        name = lead_name or f"Round {self.fundraising.round.number} lead"
+        lead = Investor(self, name, "board", dilution, True, self.p.trust.new_ceo_trust)
         self.investor_list.append(lead)
         self.founder_votes = self.voting_share_of_founder()
         self._update_derived()
@@ -433,6 +442,12 @@ class StartupModel(mesa.Model):
             self.record("founder_control_lost", None, f"the founder's share of the votes falls "
                         f"to {self.founder_votes:.0%}", agent="the founder", role="shareholder",
                         cause="dilution", amount=self.founder_votes)
+
+    def raise_credit(self, amount: float, why: str) -> None:
+        """Bank credit drawn (counted with money raised in the ledger)."""
+        self.ledger.raise_money(amount)
+        self.record("credit_drawn", None, why, agent="the banks", role="lender", amount=amount)
+        self._update_derived()
 
     def raise_bridge(self, amount: float) -> None:
         """A SAFE from a new investor: cash now, equity later, no seat."""
@@ -591,6 +606,8 @@ class StartupModel(mesa.Model):
         self.ceo = CEO(self, self.p.interim_ceo, "the interim CEO", founder=False)
         self.ceo_start_counts = (self.execs_left, self.core_left)
         self.record("interim_ceo", self.ceo, "takes over")
+        self.fundraising.new_ceo(self, self.ceo)
+        self.letter_sent = False
         fresh = self.p.trust.new_ceo_trust
         for inv in self.investor_list:
             inv.new_ceo(fresh)

@@ -10,7 +10,8 @@ from typing import NamedTuple
 KINDS = (
     "promise_made", "promise_kept", "promise_broken",
     "bill_underpaid", "bill_unpaid", "supplier_cutoff",
-    "round_started", "round_closed", "round_failed", "offer_rejected", "bridge_closed",
+    "round_started", "round_closed", "round_failed", "round_withdrawn", "offer_rejected",
+    "bridge_closed",
     "follow_on_joined", "follow_on_refused",
     "audit_demanded", "audit_accepted", "audit_refused",
     "sale_urged", "sale_search", "sale_refused", "sale_failed", "company_sold",
@@ -19,6 +20,8 @@ KINDS = (
     "departure", "hire", "layoff", "asset_sale", "compute_cut",
     "ceo_resigned", "ceo_removed", "removal_vote_failed", "interim_ceo", "insolvency",
     "core_team_departed", "founder_control_lost",
+    "outside_shock", "financing_failed", "credit_drawn", "rescued", "rescue_refused",
+    "joint_letter", "ceo_leave",
 )
 
 

@@ -115,6 +115,13 @@ class Ledger:
         self.pay(paid)
         return paid
 
+    def forgive_payables(self) -> float:
+        """Suppliers write off what they are owed (part of a rescue); return the amount."""
+        total = self.payables
+        for s in self.suppliers:
+            s.owed, s.overdue_weeks, s.cut_off = 0.0, 0, False
+        return total
+
     def demanded(self) -> float:
         """What suppliers insist on now: arrears above their credit limits."""
         return sum(max(0.0, s.owed - s.credit_limit) for s in self.suppliers)

@@ -9,6 +9,11 @@ are priced at what traction supports (annualised revenue x market multiple x sen
 The CEO takes an offer that comes close enough to the ask; how close depends on listening
 and desperation. A round with no accepted offer fails; the next asks for less. A bridge
 (a SAFE from a new investor) may come in while a round runs and runway is short.
+
+A scenario may also date a financing the company depends on (``financing_event``: an IPO or
+a large round, with bank credit released only if it closes). It opens in its week whatever
+the runway, at the CEO's asked valuation; in an IPO the books are public, so offers do not
+wait on the CEO's transparency. Its failure is logged as ``financing_failed``.
 """
 
 from __future__ import annotations
@@ -22,6 +27,10 @@ class Round:
     started: int        # week
     size: float         # USD asked
     valuation: float    # USD post-money asked
+    weeks: int          # weeks it stays open
+    credit: float = 0.0     # USD of credit released if it closes (a financing event)
+    public: bool = False    # an IPO: the books are public
+    event: bool = False     # the scenario's dated financing event
 
 
 class Fundraising:
@@ -42,15 +51,18 @@ class Fundraising:
     def step(self, model, ceo) -> None:
         """One week of fundraising, run by the CEO."""
         p, week = self.p, model.week
+        fe = model.p.financing_event
+        if fe.kind != "none" and week == fe.week:
+            self.open_event(model, ceo, fe)
         if self.round is None:
-            if (ceo.starts_rounds and model.runway_weeks < p.start_runway_weeks
+            if (ceo.starts_rounds and not ceo.on_leave and model.runway_weeks < p.start_runway_weeks
                     and week >= self.cooldown_until):
                 self._start(model, ceo)
             return
         self._maybe_bridge(model)
         if self._maybe_offer(model, ceo):
             return
-        if week - self.round.started >= p.round_weeks:
+        if week - self.round.started >= self.round.weeks:
             self._fail(model)
 
     # -- pieces
@@ -59,17 +71,50 @@ class Fundraising:
         self.ask_size, self.ask_valuation = size, valuation
         self._start(model, ceo)
 
-    def _start(self, model, ceo) -> None:
+    def open_event(self, model, ceo, fe) -> None:
+        """The dated financing event opens (replacing any round under way): its size is
+        the scenario's, its price the CEO's ask."""
+        if self.round is not None:
+            self.withdraw(model, "superseded by the financing event")
+        self.ask_size, self.ask_valuation = fe.size, None
+        self._start(model, ceo, weeks=fe.weeks, credit=fe.credit, public=fe.kind == "ipo",
+                    event=True)
+
+    def _start(self, model, ceo, weeks: int | None = None, credit: float = 0.0,
+               public: bool = False, event: bool = False) -> None:
         p = self.p
         self.rounds_started += 1
         if self.ask_valuation is None:
             self.ask_valuation = self.last_post_money * (1.0 + (p.valuation_step - 1.0) * ceo.grandiosity)
+        if self.ask_size is None:
             self.ask_size = model.weekly_burn * 52 / 12 * p.target_months * (1.0 + ceo.grandiosity)
-        self.round = Round(self.rounds_started, model.week, self.ask_size, self.ask_valuation)
+        self.round = Round(self.rounds_started, model.week, self.ask_size, self.ask_valuation,
+                           weeks or p.round_weeks, credit, public, event)
         if self.first_ask is None:
             self.first_ask = self.ask_valuation
         model.record("round_started", ceo, f"round {self.rounds_started}: ${self.ask_size / 1e6:.0f}M "
                      f"at ${self.ask_valuation / 1e9:.2f}B post-money", amount=self.ask_size)
+
+    def withdraw(self, model, why: str) -> None:
+        """End the open round without a verdict (its ask is kept as the market's lesson)."""
+        rnd = self.round
+        model.record("round_withdrawn", model.ceo, f"round {rnd.number}: ${rnd.size / 1e6:.0f}M "
+                     f"at ${rnd.valuation / 1e9:.2f}B withdrawn, {why}", cause=why,
+                     amount=rnd.size)
+        self.round = None
+        self.ask_size = None
+
+    def new_ceo(self, model, ceo) -> None:
+        """A CEO change ends the old CEO's round. The new CEO sizes his own round from the
+        company's state; he asks no more than his own rule gives, nor more than the last ask
+        the market has already turned down (the board has seen that verdict)."""
+        if self.round is not None and not self.round.event:
+            self.withdraw(model, "with the CEO's exit")
+        if self.round is None:
+            own = self.last_post_money * (1.0 + (self.p.valuation_step - 1.0) * ceo.grandiosity)
+            self.ask_valuation = min(own, self.ask_valuation or own)
+            self.ask_size = None
+            self.cooldown_until = model.week
 
     def fair_valuation(self, model) -> float:
         """What investors would pay: annualised revenue x multiple x sentiment (USD)."""
@@ -77,7 +122,8 @@ class Fundraising:
 
     def _maybe_offer(self, model, ceo) -> bool:
         p, rnd = self.p, self.round
-        diligence = ceo.transparency   # talks stall when the financials are asked for and not given
+        # talks stall when the financials are asked for and not given; an IPO's are public
+        diligence = 1.0 if rnd.public else ceo.transparency
         chance = p.offer_rate * model.trust_investors * diligence * min(model.sentiment, 1.5)
         if model.rng.random() >= chance:
             return False
@@ -93,6 +139,8 @@ class Fundraising:
         amount = min(rnd.size, p.max_new_share * offer)
         down = offer < self.last_post_money
         model.raise_equity(amount, offer, ceo)
+        if rnd.credit > 0.0:
+            model.raise_credit(rnd.credit, "the credit tied to the financing")
         model.record("round_closed", ceo, f"round {rnd.number}: ${amount / 1e6:.0f}M at "
                      f"${offer / 1e9:.2f}B post-money" + (" (down round)" if down else ""),
                      cause="down round" if down else "", amount=amount,
@@ -112,6 +160,12 @@ class Fundraising:
 
     def _fail(self, model) -> None:
         p, rnd = self.p, self.round
+        if rnd.event:
+            model.record("financing_failed", model.ceo, f"the {model.p.financing_event.kind} "
+                         f"seeking ${rnd.size / 1e6:,.0f}M at ${rnd.valuation / 1e9:.2f}B finds no "
+                         f"acceptable offer" + (f"; ${rnd.credit / 1e6:,.0f}M of credit tied to "
+                                                "it is lost" if rnd.credit else ""),
+                         cause="no acceptable offer", amount=rnd.size)
         model.record("round_failed", model.ceo, f"round {rnd.number}: no acceptable offer for "
                      f"${rnd.size / 1e6:.0f}M at ${rnd.valuation / 1e9:.2f}B",
                      cause="no acceptable offer", amount=rnd.size)

@@ -11,14 +11,14 @@ founder's share of the votes, lost through dilution or concessions, not a switch
 
 from __future__ import annotations
 
-PRESSURE_TERMS = ("investors' calls to go", "executives leaving", "the core team leaving",
-                  "unpaid bills")
+PRESSURE_TERMS = ("investors' calls to go", "investors' joint letter", "executives leaving",
+                  "the core team leaving", "unpaid bills")
 
 
 def pressure_terms(model) -> tuple[float, ...]:
     """The terms of the pressure on the CEO (dimensionless), in the order of PRESSURE_TERMS:
     the stake-weighted share of investors who called for his resignation or left their seat
-    under this CEO, the executives and the core team who left under him, and unpaid bills."""
+    under this CEO, their joint letter if they sent one, the executives and the core team who left under him, and unpaid bills."""
     g = model.p.governance
     stakes = demanding = 0.0
     for i in model.investor_list:
@@ -26,6 +26,7 @@ def pressure_terms(model) -> tuple[float, ...]:
         if "resign" in i.demands or "left" in i.demands:
             demanding += i.stake
     return (g.pressure_investors * (demanding / stakes if stakes > 0 else 0.0),
+            g.pressure_letter * model.letter_sent,
             g.pressure_departures * model.exec_departed_fraction,
             g.pressure_core * model.core_departed_fraction,
             g.pressure_payables * model.payables_pressure)
@@ -39,6 +40,23 @@ def pressure(model) -> float:
 def pressure_parts(model) -> dict[str, float]:
     """The terms of the pressure, named in words (to explain a resignation)."""
     return dict(zip(PRESSURE_TERMS, pressure_terms(model)))
+
+
+def joint_letter(model) -> None:
+    """Investors who have called for the CEO's resignation act together, in one letter,
+    once two or more of them hold enough of the votes between them (not a majority: the
+    letter is pressure, not a vote)."""
+    if model.letter_sent:
+        return
+    signers = [i for i in model.investor_list if "resign" in i.demands]
+    total = model.total_votes()
+    held = sum(i.stake * i.votes_per_share for i in signers) / total if total > 0 else 0.0
+    if len(signers) >= 2 and held >= model.p.governance.joint_letter_votes:
+        model.letter_sent = True
+        model.record("joint_letter", None, f"{len(signers)} investors holding {held:.0%} of the "
+                     f"votes demand {model.ceo.name}'s resignation in a joint letter",
+                     agent=", ".join(i.name for i in signers), role="investors",
+                     cause="lost trust", amount=held, counterpart=model.ceo.name)
 
 
 def blocking_votes(model) -> float:

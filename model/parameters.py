@@ -121,7 +121,9 @@ class Workforce:
     researchers: int = spec("people", "research staff modelled as agents (includes the core team)",
                             lo=0, hi=500)
     core_researchers: int = spec("people", "members of the core research team", lo=0, hi=10)
-    staff: int = spec("people", "other employees (aggregate, not agents)", lo=0, hi=5000)
+    staff: int = spec("people", "other employees (aggregate, not agents: a company of tens of "
+                      "thousands keeps its named roles as agents and the rest as this count)",
+                      lo=0, hi=200000)
     exec_weekly_cost: float = spec("USD/week", "loaded cost of one executive", lo=0)
     researcher_weekly_cost: float = spec("USD/week", "loaded cost of one researcher", lo=0)
     staff_weekly_cost: float = spec("USD/week", "loaded cost of one other employee", lo=0)
@@ -289,6 +291,13 @@ class Governance:
                                     "(finance.payables_full_weeks of burn unpaid)", lo=0, hi=5)
     resign_rate: float = frac("weekly chance of resigning per unit of pressure above entrenchment",
                               unit="1/week")
+    leave_rate: float = frac("weekly chance, per unit of pressure above entrenchment, that a CEO "
+                             "not yet resigning steps aside on a leave of absence first "
+                             "(no new promises or rounds while away)", unit="1/week")
+    joint_letter_votes: float = frac("share of all votes that investors calling for resignation "
+                                     "must hold together to send a joint letter", unit="share")
+    pressure_letter: float = spec("pressure", "pressure on the CEO from investors' joint letter "
+                                  "demanding resignation", lo=0, hi=5)
 
 
 @dataclass
@@ -327,6 +336,48 @@ class Policy:
 
 
 @dataclass
+class Shock:
+    """A dated outside shock (a scandal, a lawsuit, a damaging video, a market crash)."""
+    name: str = spec("text", "what happened, as the event log tells it")
+    week: int = spec("weeks", "week in which it happens", lo=0, hi=1040)
+    investors: float = frac("trust in the CEO every investor loses", unit="trust")
+    executives: float = frac("trust in the CEO every executive loses", unit="trust")
+    researchers: float = frac("trust in the CEO every researcher (and the staff) loses",
+                              unit="trust")
+    sentiment: float = spec("x", "investor sentiment is multiplied by this (1: unchanged)",
+                            lo=0, hi=5)
+
+
+@dataclass
+class FinancingEvent:
+    """A financing the company depends on (an IPO or a large round), with credit tied to it."""
+    kind: str = spec("choice", "none, or what the event is", choices=("none", "ipo", "round"))
+    week: int = spec("weeks", "week the offer opens (e.g. the IPO filing made public)",
+                     lo=0, hi=1040)
+    size: float = spec("USD", "money sought", lo=0)
+    credit: float = spec("USD", "bank credit released only if the financing closes", lo=0)
+    weeks: int = spec("weeks", "how long the offer stays open before it is withdrawn",
+                      lo=1, hi=104)
+
+
+@dataclass
+class Rescue:
+    """Whoever can rescue the company when the money runs short, and on what terms."""
+    name: str = spec("text", "the rescuer (an investor with deep pockets)")
+    amount: float = spec("USD", "money the rescuer puts in (0: nobody can rescue the company)",
+                         lo=0)
+    share: float = spec("share", "share of the company the rescuer takes for it", lo=0,
+                        hi=0.95)
+    runway_weeks: float = spec("weeks", "runway (after unpaid bills) below which the rescuer "
+                               "offers", lo=0, hi=104)
+    requires_ceo_exit: bool = spec("bool", "the money comes only if the founder-CEO goes "
+                                   "(he may accept, with an exit package, or refuse)")
+    forgives_payables: bool = spec("bool", "suppliers write off the unpaid bills as part of "
+                                   "the rescue")
+    earliest_week: int = spec("weeks", "first week the rescuer can act", lo=0, hi=1040)
+
+
+@dataclass
 class Parameters:
     run: Run
     company: Company
@@ -345,6 +396,9 @@ class Parameters:
     investors: dict[str, Investor]
     investor_actions: InvestorActions
     governance: Governance
+    financing_event: FinancingEvent
+    rescue: Rescue
+    shocks: dict[str, Shock] = field(default_factory=dict, metadata={"optional": True})
 
     @property
     def start(self) -> _dt.date:
@@ -417,13 +471,17 @@ def build(cls, data: dict, path: str = ""):
     kwargs = {}
     for f in fields(cls):
         sub = f"{path}.{f.name}" if path else f.name
+        optional = f.metadata.get("optional", False)   # a table of entries that may be empty
         if f.name not in data:
+            if optional:
+                kwargs[f.name] = {}
+                continue
             raise ParameterError(f"{sub}: missing from the scenario")
         tp = hints[f.name]
         item = _is_table_of(tp)
         if item is not None:
             table = data[f.name]
-            if not isinstance(table, dict) or not table:
+            if not isinstance(table, dict) or not (table or optional):
                 raise ParameterError(f"{sub}: expected a non-empty table of entries")
             kwargs[f.name] = {k: build(item, v, f"{sub}.{k}") for k, v in table.items()}
         elif dataclasses.is_dataclass(tp):

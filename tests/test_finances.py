@@ -144,10 +144,13 @@ def test_unpaid_bill_events_report_a_real_shortfall():
             assert e.amount > 1.0
             by_week[e.week] = by_week.get(e.week, 0.0) + e.amount
             reported += 1
+        rescued = {e.week for e in events(m, "rescued")}   # a rescue may write bills off
         for w, short in by_week.items():
+            if w in rescued:
+                continue
             assert short <= payables[w] * (1 + 1e-9), (w, short, payables[w])
         for w in range(1, len(payables)):
-            if is_month_start(m.start, w) and payables[w] == 0.0:
+            if is_month_start(m.start, w) and payables[w] == 0.0 and w not in rescued:
                 assert w not in by_week
                 quiet_month_starts += 1
     assert reported >= 10 and quiet_month_starts >= 10, (reported, quiet_month_starts)

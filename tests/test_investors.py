@@ -73,7 +73,7 @@ def test_board_exits_take_seats_off_the_board():
         assert seats[0] == sum(1 for i in m.p.investors.values() if i.seat == "board")
         for w in range(1, len(seats)):
             down = sum(1 for e in m.events if e.week == w and e.event == "board_exit")
-            up = sum(1 for e in m.events if e.week == w and e.event == "round_closed")
+            up = sum(1 for e in m.events if e.week == w and e.event in ("round_closed", "rescued"))
             assert seats[w] - seats[w - 1] == up - down, w
             exits += down
         observer_exits += m.events.count("observer_exit")

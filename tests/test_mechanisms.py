@@ -213,8 +213,8 @@ def test_buyers_pay_less_for_a_company_in_distress():
 
 
 def test_a_higher_buyer_price_sells_the_company_more_often():
-    low = batch(sets=("policy.buyer_discount=0.25", "policy.distress_discount=0"), n=60)
-    high = batch(sets=("policy.buyer_discount=1", "policy.distress_discount=0"), n=60)
+    low = batch(sets=("policy.buyer_discount=0.25", "policy.distress_discount=0"), n=120)
+    high = batch(sets=("policy.buyer_discount=1", "policy.distress_discount=0"), n=120)
     assert runs_with(high, "company_sold") >= runs_with(low, "company_sold") + 8
     # metamorphic: runs are identical up to the first buyer's offer (same week, same draws);
     # an offer good enough at the lower price is good enough at the higher one
