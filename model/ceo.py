@@ -97,7 +97,9 @@ class CEO(mesa.Agent):
             return
         w = self._cut_willingness()
         week = m.week
-        if week - self.last_cut["compute"] >= pol.cut_cooldown_weeks and m.rng.random() < w:
+        if (m.compute_week0 > 0.0         # nothing to cut in a company without compute
+                and week - self.last_cut["compute"] >= pol.cut_cooldown_weeks
+                and m.rng.random() < w):
             self.last_cut["compute"] = week
             m.cut_compute(self)
         if (week - self.last_cut["layoff"] >= pol.cut_cooldown_weeks
@@ -142,9 +144,11 @@ class CEO(mesa.Agent):
         return self.model.rng.random() < m_clip(self.pressure - self.entrenchment)
 
     def accepts_rescue(self) -> bool:
-        """Money on condition that he goes: the nearer the end of the cash, the likelier."""
+        """Money on condition that he goes: the choice is between leaving with a package and
+        the company's (and his stake's) ruin, so it follows desperation, not entrenchment
+        (which is resistance to pressure while there is still a company to keep)."""
         m = self.model
-        return m.rng.random() < m_clip(m.desperation + self.pressure - self.entrenchment)
+        return m.rng.random() < m.desperation
 
     def answer_audit(self, investor) -> bool:
         m = self.model

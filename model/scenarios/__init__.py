@@ -1,6 +1,8 @@
 """Scenario files: TOML parameter sets shipped with the package.
 
-A scenario file sets every parameter, or names a ``base`` scenario and changes a few.
+A scenario file sets every parameter, or names a ``base`` scenario and changes a few
+(``replace = ["executives", ...]`` gives its own entries for those tables instead of
+adding to the base's).
 The comment after each value says where the value comes from; :func:`load` keeps those
 comments as the parameters' sources (shown by ``run.py params``).
 """
@@ -105,6 +107,15 @@ def _resolve(text: str, name: str, seen: tuple[str, ...] = (),
         parent, parent_sources = _resolve(_text(base), base, seen + (name,), calibrated)
         for key in ("question", "look_for"):   # a lesson's own words are not inherited
             parent.pop(key, None)
+        # another company lists its own suppliers, executives, investors and shocks:
+        # ``replace = ["suppliers", ...]`` drops the base's entries of those tables
+        for key in data.pop("replace", []):
+            if key not in parent or not isinstance(parent[key], dict):
+                raise ParameterError(f"replace: {key!r} is not a table of the base scenario "
+                                     f"{base!r}")
+            parent.pop(key)
+            parent_sources = {k: v for k, v in parent_sources.items()
+                              if not k.startswith(key + ".")}
         data = _merge(parent, data)
         data["_base"] = base
         sources = {**parent_sources, **sources}
