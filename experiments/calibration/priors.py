@@ -151,7 +151,8 @@ BEHAVIOURAL: tuple[tuple[str, str], ...] = (
     ("governance.pressure_investors", "x3"),
     ("governance.pressure_departures", "x3"), ("governance.pressure_core", "x3"),
     ("governance.pressure_payables", "x3"),
-    ("governance.resign_rate", "x3"),
+    ("governance.resign_rate", "x3"), ("governance.leave_rate", "x3"),
+    ("governance.joint_letter_votes", "pm15"), ("governance.pressure_letter", "x3"),
     # money coming in, cuts, buyers, the market's response
     ("fundraising.offer_rate", "x3"), ("fundraising.bridge_rate", "x3"),
     ("fundraising.start_runway_weeks", "x2"), ("policy.cut_rate", "x3"),
