@@ -144,27 +144,33 @@ def ChartView(model, chart: Chart):
 
 
 QUIET = {"promise_made", "promise_kept", "promise_broken"}
+NOWRAP = ".govsim-events td:first-child { white-space: nowrap; }"
 
 
-def status(model: DashboardModel) -> str:
-    """Where the run is: week and date, cash, bills, runway, the CEO."""
+@solara.component
+def Status(model):
+    """Where the run is: week and date, cash, bills, runway, votes, the CEO."""
+    update_counter.get()
     week = model.week
     state = "running" if model.running else "ended"
-    return (f"**Week {week} of {model.p.run.weeks} ({week_date(model.start, week)})**, {state}: "
-            f"cash ${model.cash / 1e6:.1f}M, unpaid bills ${model.payables / 1e6:.1f}M, runway "
-            f"{model.runway_weeks:.0f} weeks; founder's votes {model.founder_votes:.0%}; "
-            f"CEO in office: {'yes' if model.ceo_in_office else 'no'}")
+    solara.Markdown(
+        f"**Week {week} of {model.p.run.weeks} ({week_date(model.start, week)})**, {state}: "
+        f"cash ${model.cash / 1e6:.1f}M, unpaid bills ${model.payables / 1e6:.1f}M, runway "
+        f"{model.runway_weeks:.0f} weeks; founder's votes {model.founder_votes:.0%}; "
+        f"CEO in office: {'yes' if model.ceo_in_office else 'no'}")
 
 
 @solara.component
 def EventList(model):
-    """The latest events, newest first."""
+    """The latest events, newest first, dated by the week they happened in."""
     update_counter.get()
     rows = [e for e in model.events if e.event not in QUIET][-15:][::-1]
-    lines = [status(model), "", "| date | event | who | detail |", "|---|---|---|---|"]
+    lines = ["| date | event | who | detail |", "|---|---|---|---|"]
     lines += [f"| {week_date(model.start, e.week)} | {e.event.replace('_', ' ')} | {e.agent} "
               f"| {e.detail} |" for e in rows]
-    solara.Markdown("\n".join(lines))
+    solara.Style(NOWRAP)
+    with solara.Column(classes=["govsim-events"]):
+        solara.Markdown("\n".join(lines) if rows else "No events yet (promises are not listed).")
 
 
 @solara.component
@@ -206,6 +212,7 @@ def Page():
                           values=list(REMOVAL.meta["choices"]), on_value=setter(REMOVAL.key))
             solara.InputInt("Random seed (same seed, same run)", value=params.value["seed"],
                             on_value=lambda v: setter("seed")(max(0, v)))
+    Status(model.value)
     with solara.Columns([1, 1]):
         ChartView(model.value, CHARTS[0])
         ChartView(model.value, CHARTS[1])
