@@ -29,7 +29,6 @@ from experiments.runs.runner import load_scenario
 from model import StartupModel
 from model.calendar import week_date
 from model.company import WEEKLY_COLUMNS
-from model.parameters import CEOTraits, Governance
 
 SCENARIO = os.environ.get("GOVSIM_SCENARIO", "stability-ai")
 SEED = 7
@@ -39,15 +38,16 @@ _BASE = _SCENARIO.params
 
 @dataclass(frozen=True)
 class Setting:
-    """One slider: the model's keyword, the parameter it sets, its title and its section."""
+    """One input: the model's keyword, the parameter (section.name) it sets, its title."""
     key: str
     path: str
     title: str
-    section: type = CEOTraits
 
     @property
     def meta(self) -> dict:
-        return {f.name: f.metadata for f in fields(self.section)}[self.path.split(".")[-1]]
+        """The parameter's declaration: unit, doc, lo, hi, choices."""
+        section, name = self.path.split(".")
+        return {f.name: f.metadata for f in fields(getattr(_BASE, section))}[name]
 
     @property
     def default(self):
@@ -62,7 +62,7 @@ SLIDERS = (
     Setting("transparency", "ceo.transparency", "CEO's transparency with the board"),
     Setting("founder_stake", "ceo.stake", "Founder's stake"),
 )
-REMOVAL = Setting("removal_by", "governance.removal_by", "Who can remove the CEO", Governance)
+REMOVAL = Setting("removal_by", "governance.removal_by", "Who can remove the CEO")
 # How a value reads, by its declared unit (model/parameters.py)
 UNIT_TEXT = {"fraction": "{:.2f} on a 0-1 scale", "1/week": "{:.0%} chance a week",
              "share": "{:.0%} of the equity"}
@@ -80,9 +80,8 @@ class DashboardModel(StartupModel):
                  transparency: float = _BASE.ceo.transparency,
                  founder_stake: float = _BASE.ceo.stake,
                  removal_by: str = _BASE.governance.removal_by, seed: int = SEED) -> None:
-        sets = [f"ceo.spending={spending}", f"ceo.listening={listening}",
-                f"ceo.promise_propensity={promise_propensity}",
-                f"ceo.transparency={transparency}", f"ceo.stake={founder_stake}", f"governance.removal_by={removal_by!r}"]
+        given = locals()
+        sets = [f"{s.path}={given[s.key]!r}" for s in (*SLIDERS, REMOVAL)]
         super().__init__(load_scenario(SCENARIO, sets).params, seed=int(seed))
         self.initial = {col: getattr(self, attr) for col, attr in WEEKLY_COLUMNS.items()}
 
