@@ -169,7 +169,9 @@ def build_parser(prog: str = "run.py") -> Parser:
     sp.add_argument("--debrief-seeds", type=_positive("--debrief-seeds"), default=200,
                     help="simulated founders to compare with (default 200)")
 
-    sp = sub.add_parser("dashboard", help="the live browser dashboard (Mesa SolaraViz)")
+    sp = sub.add_parser("dashboard", help="the live browser dashboard (Solara, Mesa's controller)")
+    sp.add_argument("--scenario", "--case", dest="scenario", default="stability-ai",
+                    help="scenario name (see 'scenarios') or a scenario file NAME.toml")
     sp.add_argument("--port", type=_positive("--port"), default=8765, help="port (default 8765)")
     sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sp.add_argument("--no-browser", action="store_true", help=argparse.SUPPRESS)
@@ -393,8 +395,12 @@ def cmd_play(args, results: Path) -> int:
 
 def cmd_dashboard(args, results: Path) -> int:
     from experiments.teaching.launch import dashboard
+    scenario = args.scenario
+    if scenario.endswith(".toml"):      # the server runs in the project's folder
+        scenario = str(Path(scenario).resolve())
+    _scenario(argparse.Namespace(scenario=scenario, sets=[]))   # a bad one: error here, not there
     print(f"dashboard: http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
-    return dashboard(args.host, args.port)
+    return dashboard(args.host, args.port, scenario)
 
 
 def cmd_docs(args, results: Path) -> int:

@@ -57,15 +57,27 @@ def run_child(cmd: list[str], **popen) -> int:
             signal.signal(s, handler)
 
 
-def serve_solara(app: Path, host: str, port: int) -> int:
-    """Serve a solara app file until interrupted; the server stops with this process."""
+# Solara's own chatter, off: the check for a newer version on PyPI (it prints "pip install
+# solara==..." advice that would break the pinned, offline set-up), its usage telemetry, and
+# its warning that a plain-http server on loopback cannot set samesite=none cookies, and its
+# check of the hooks of Mesa 3.3's own components (a Mesa matter, not a user's).
+SOLARA_QUIET = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+                "PYTHONWARNINGS": "ignore:Cookies with samesite=none require https,"
+                                  "ignore::UserWarning:solara.validate_hooks"}
+
+
+def serve_solara(app: Path, host: str, port: int, env: dict | None = None) -> int:
+    """Serve a solara app file until interrupted; the server stops with this process.
+    ``env``: extra environment variables for the app."""
     root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+    env = {**os.environ, **SOLARA_QUIET, **(env or {}), "PYTHONPATH": os.pathsep.join(
         p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p)}
     return run_child([sys.executable, "-m", "solara", "run", str(app), "--host", host,
-                      "--port", str(port), "--production", "--no-open"], cwd=root, env=env)
+                      "--port", str(port), "--production", "--no-open", "--no-check-version"],
+                     cwd=root, env=env)
 
 
-def dashboard(host: str = "127.0.0.1", port: int = 8765) -> int:
-    """The live dashboard (``dashboard.py`` beside this file) on ``host:port``."""
-    return serve_solara(Path(__file__).with_name("dashboard.py"), host, port)
+def dashboard(host: str = "127.0.0.1", port: int = 8765, scenario: str = "stability-ai") -> int:
+    """The live dashboard (``dashboard.py`` beside this file) of ``scenario`` on ``host:port``."""
+    return serve_solara(Path(__file__).with_name("dashboard.py"), host, port,
+                        {"GOVSIM_SCENARIO": scenario})
