@@ -210,7 +210,9 @@ def cmd_params(args, results: Path) -> int:
     from model.parameters import describe
     sc = _scenario(args)
     print(f"Parameters of scenario '{sc.name}': {sc.description}")
-    print("\n".join(params_table(describe(sc.params, sc.sources))))
+    rows = ((path, sc.distributions.get(path, value), *rest)    # a distribution as such
+            for path, value, *rest in describe(sc.params, sc.sources))
+    print("\n".join(params_table(rows)))
     return 0
 
 

@@ -418,7 +418,7 @@ def _is_table_of(tp) -> type | None:
     return None
 
 
-def _coerce(path: str, value: Any, tp: type, meta: dict) -> Any:
+def coerce(path: str, value: Any, tp: type, meta: dict) -> Any:
     """Check one leaf value against its declared type and bounds."""
     if tp is bool:
         if not isinstance(value, bool):
@@ -487,7 +487,7 @@ def build(cls, data: dict, path: str = ""):
         elif dataclasses.is_dataclass(tp):
             kwargs[f.name] = build(tp, data[f.name], sub)
         else:
-            kwargs[f.name] = _coerce(sub, data[f.name], tp, dict(f.metadata))
+            kwargs[f.name] = coerce(sub, data[f.name], tp, dict(f.metadata))
     obj = cls(**kwargs)
     _check_consistency(obj, path)
     return obj
@@ -516,6 +516,52 @@ def _check_consistency(obj, path: str) -> None:
         if w.capacity_research + w.capacity_executives > 1.0 + 1e-9:
             raise ParameterError("workforce.capacity_research: with capacity_executives it "
                                  "exceeds 1 (the staff's weight is the rest)")
+
+
+def check(params: Parameters) -> None:
+    """Apply the cross-field rules to a whole tree (values set after :func:`build`, such as
+    draws from a scenario's distributions); ParameterError (one line) names the rule."""
+    def walk(obj, path):
+        for f in fields(obj):
+            value = getattr(obj, f.name)
+            sub = f"{path}.{f.name}" if path else f.name
+            for k, v in (value.items() if isinstance(value, dict) else [(None, value)]):
+                if dataclasses.is_dataclass(v):
+                    walk(v, sub if k is None else f"{sub}.{k}")
+        _check_consistency(obj, path)
+    walk(params, "")
+
+
+def split_distributions(data: dict) -> tuple[dict, dict]:
+    """A copy of raw scenario data with every leaf given as a distribution table
+    (``{dist = ...}``, see :mod:`model.distributions`) replaced by its central value, and
+    those distributions by dotted path. Anything that is not a distribution is left for
+    :func:`build` to check."""
+    from model.distributions import parse
+    found = {}
+
+    def walk(cls, node, path):
+        if not isinstance(node, dict):
+            return
+        hints = _hints(cls)
+        for f in fields(cls):
+            if f.name not in node:
+                continue
+            sub = f"{path}.{f.name}" if path else f.name
+            tp, value = hints[f.name], node[f.name]
+            item = _is_table_of(tp)
+            if item is not None:
+                for k, v in (value.items() if isinstance(value, dict) else ()):
+                    walk(item, v, f"{sub}.{k}")
+            elif dataclasses.is_dataclass(tp):
+                walk(tp, value, sub)
+            elif isinstance(value, dict):
+                found[sub] = parse(sub, value, tp, dict(f.metadata))
+                node[f.name] = found[sub].central()
+
+    data = copy.deepcopy(data)
+    walk(Parameters, data, "")
+    return data, found
 
 
 def to_dict(obj) -> Any:
@@ -593,7 +639,7 @@ def with_values(params: Parameters, values: dict[str, Any]) -> Parameters:
         tp = _hints(type(obj))[f.name]
         if tp is int and isinstance(value, float):
             value = int(round(value))
-        setattr(obj, f.name, _coerce(path, value, tp, dict(f.metadata)))
+        setattr(obj, f.name, coerce(path, value, tp, dict(f.metadata)))
     return new
 
 
