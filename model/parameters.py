@@ -666,6 +666,20 @@ def leaf_type(path: str) -> type:
     raise ParameterError(f"{path}: is a section; give a parameter inside it")
 
 
+def specs(cls=None, prefix: str = ""):
+    """Yield (path, type, metadata) for every leaf parameter the tree declares, in
+    declaration order; an entry of a table is written ``<name>`` (``investors.<name>.stake``)."""
+    for f in fields(cls or Parameters):
+        tp = _hints(cls or Parameters)[f.name]
+        item = _is_table_of(tp)
+        if item is not None:
+            yield from specs(item, f"{prefix}{f.name}.<name>.")
+        elif dataclasses.is_dataclass(tp):
+            yield from specs(tp, f"{prefix}{f.name}.")
+        else:
+            yield f"{prefix}{f.name}", tp, dict(f.metadata)
+
+
 def describe(params: Parameters, sources: dict[str, str] | None = None):
     """Yield (path, value, unit, description, source) for every leaf parameter."""
     sources = sources or {}
