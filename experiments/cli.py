@@ -441,6 +441,11 @@ def cmd_docs(args, results: Path) -> int:
         raise UsageError(f"docs: {odd} not found (run from the project's folder)")
     done = update(odd, generated_blocks(root, args.seeds))
     print(f"updated {odd}: {', '.join(done) or 'no generated blocks found'}")
+    from experiments.analysis.template import parameter_table
+    guide = root / "docs" / "scenarios.md"
+    if guide.exists():
+        done = update(guide, {"parameters": parameter_table()})
+        print(f"updated {guide}: {', '.join(done) or 'no generated blocks found'}")
     return 0
 
 

@@ -418,7 +418,7 @@ def _is_table_of(tp) -> type | None:
     return None
 
 
-def coerce(path: str, value: Any, tp: type, meta: dict) -> Any:
+def _coerce(path: str, value: Any, tp: type, meta: dict) -> Any:
     """Check one leaf value against its declared type and bounds."""
     if tp is bool:
         if not isinstance(value, bool):
@@ -458,6 +458,9 @@ def coerce(path: str, value: Any, tp: type, meta: dict) -> Any:
     return value
 
 
+coerce = _coerce   # public name (model.distributions checks choice values with it)
+
+
 def build(cls, data: dict, path: str = ""):
     """Build dataclass ``cls`` from a nested dict, validating every value."""
     if not isinstance(data, dict):
@@ -487,7 +490,7 @@ def build(cls, data: dict, path: str = ""):
         elif dataclasses.is_dataclass(tp):
             kwargs[f.name] = build(tp, data[f.name], sub)
         else:
-            kwargs[f.name] = coerce(sub, data[f.name], tp, dict(f.metadata))
+            kwargs[f.name] = _coerce(sub, data[f.name], tp, dict(f.metadata))
     obj = cls(**kwargs)
     _check_consistency(obj, path)
     return obj
@@ -639,7 +642,7 @@ def with_values(params: Parameters, values: dict[str, Any]) -> Parameters:
         tp = _hints(type(obj))[f.name]
         if tp is int and isinstance(value, float):
             value = int(round(value))
-        setattr(obj, f.name, coerce(path, value, tp, dict(f.metadata)))
+        setattr(obj, f.name, _coerce(path, value, tp, dict(f.metadata)))
     return new
 
 

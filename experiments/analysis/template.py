@@ -67,7 +67,10 @@ COMPANY = {
     "fundraising.bridge_size": (3e6, f"{T} size of a bridge from a new investor"),
     "governance.removal_by": ("board", f"{T} who can remove the CEO"),
     "governance.independent_seats": (1, f"{T} independent directors"),
+    "financing_event.kind": ("none", "template: no IPO or large round the company depends on"),
+    "rescue.amount": (0.0, "template: nobody stands ready to rescue the company"),
 }
+DATED = "shocks"      # dated outside shocks: none in the template, an example in a comment
 # Named entries of the template (they replace the reference case's own).
 ENTRIES = {
     "suppliers": {"cloud": {"name": "Cloud provider", "share": 1.0, "patience_weeks": 12.0,
@@ -173,8 +176,10 @@ def scenario_text(name: str) -> str:
     tree = to_dict(ref.params)
     for path, (value, _) in COMPANY.items():
         section, key = path.split(".")
-        tree[section][key] = value
+        if key in tree.get(section, {}):       # a parameter the model declares
+            tree[section][key] = value
     tree.update(ENTRIES)
+    dated = tree.pop(DATED, None)
     tree["company"]["name"] = name.replace("-", " ").replace("_", " ").title()
     meta = {path: m for path, _, m in specs()}
     out = [f"# Scenario {name}: written by `python run.py new-case {name}`, a template to edit.",
@@ -212,6 +217,18 @@ def scenario_text(name: str) -> str:
             if path == "company.name":
                 source = f"{T} name"
             leaf(path, path, key, value, source)
+        out.append("")
+    if dated is not None:
+        out += ["# Dated outside shocks (a scandal, a lawsuit, a market crash): none here. One",
+                f"# table per shock, e.g. (remove the '# ' to use it; see docs/scenarios.md):",
+                f"# [{DATED}.lawsuit]"]
+        example = {"name": "a customer sues over lost data", "week": 40, "investors": 0.1,
+                   "executives": 0.05, "researchers": 0.05, "sentiment": 1.0}
+        for path, _, m in specs():
+            if path.startswith(f"{DATED}.<name>."):
+                key = path.rsplit(".", 1)[1]
+                out.append(f"# {key} = {_toml(example.get(key, m.get('lo') or 0))}".ljust(40)
+                           + f"  # {m['doc']} ({m['unit']})")
         out.append("")
     return "\n".join(out)
 
