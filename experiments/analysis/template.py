@@ -2,12 +2,12 @@
 and the parameter reference of ``docs/scenarios.md`` (``run.py docs``).
 
 The template describes a made-up venture-backed startup of about 40 people. Its company
-inputs (dates, money, head counts, the founder, investors, governance) are set here, each
-with a comment saying to replace it; every other parameter (how people, investors and the
-CEO react: trust, departures, escalation, policy) is the reference case's value, calibrated
-there, so a new company is run with the same behavioural rules. The file is written from
-the parameter tree itself, so it sets every parameter the model declares, each with its
-unit, range and meaning in a comment above it.
+inputs (dates, money, head counts, the founder, investors, governance) are set, each with a
+comment saying to replace it; every other parameter (how people, investors and the CEO
+react: trust, departures, escalation, policy) is inherited from the reference case
+(``base``), calibrated there, so a new company runs with the same behavioural rules and
+follows a new calibration of them. The file is written from the parameter tree itself:
+every parameter the model declares appears in it, the inherited ones commented out.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ ENTRIES = {
         "vp_product": {"title": "VP product", "function": "product", "ethics": 0.2}},
 }
 ENTRY_SOURCE = f"{T} own (one table per entry)"
-KEPT = f"as the reference case ({REFERENCE}): behavioural or assumed, keep unless known"
+INHERITED = f"inherited from {REFERENCE}"
 
 FACTS = '''# Facts of the case {name}, read by experiments/analysis/facts.py and checked by
 #     python run.py validate --scenario {name}
@@ -171,66 +171,69 @@ def _comment(meta: dict) -> str:
 
 
 def scenario_text(name: str) -> str:
-    """The template scenario ``name`` as commented TOML."""
-    ref = load(REFERENCE)
-    tree = to_dict(ref.params)
-    for path, (value, _) in COMPANY.items():
-        section, key = path.split(".")
-        if key in tree.get(section, {}):       # a parameter the model declares
-            tree[section][key] = value
-    tree.update(ENTRIES)
-    dated = tree.pop(DATED, None)
-    tree["company"]["name"] = name.replace("-", " ").replace("_", " ").title()
+    """The template scenario ``name`` as commented TOML: ``base`` is the reference case, the
+    company inputs are set (each with its meaning, unit and range above it), the reference
+    case's named tables are replaced by the template's, and every inherited value is shown
+    as a commented-out line, to uncomment and change with evidence."""
+    tree = to_dict(load(REFERENCE).params)
+    tree.pop(DATED, None)
+    title = name.replace("-", " ").replace("_", " ").title()
+    own = {path: (value, source) for path, (value, source) in COMPANY.items()
+           if path.split(".")[1] in tree.get(path.split(".")[0], {})}   # declared by the model
+    own["company.name"] = (title, f"{T} name")
+    replaced = [k for k in ENTRIES if k in tree]
     meta = {path: m for path, _, m in specs()}
-    out = [f"# Scenario {name}: written by `python run.py new-case {name}`, a template to edit.",
-           "# Each value is followed by its source: a row of the case record",
-           f"# (docs/cases/{name}.md#ROW), \"assumption: why\", or \"calibrated\". The line above",
-           "# each value gives its meaning, unit and valid range. Any value may instead be a",
-           "# distribution, e.g. listening = {dist = \"beta\", a = 2, b = 3}: see docs/scenarios.md.",
-           f"description = \"{tree['company']['name']}: a template company (edit this line)\"",
-           ""]
+    out = [f"# Scenario {name}: written by `python run.py new-case {name}`, a template to edit",
+           "# (docs/scenarios.md explains every section). Each value is followed by its source:",
+           f"# a row of the case record (docs/cases/{name}.md#ROW), \"assumption: why\" or",
+           "# \"calibrated\"; the line above it gives its meaning, unit and valid range. Values",
+           f"# not set here are the reference case's ({REFERENCE}: its calibrated behavioural",
+           "# rules); they are listed commented out. Any value may be a distribution, e.g.",
+           "# listening = {dist = \"beta\", a = 2, b = 3}.",
+           f"base = {_toml(REFERENCE)}",
+           f"replace = {_toml(replaced)}      # the template's own entries, not the reference's",
+           f"description = {_toml(title + ': a template company (edit this line)')}", ""]
 
-    def leaf(path, generic, key, value, source):
-        if generic in meta:
+    def leaf(generic, key, value, source, active=True):
+        if active and generic in meta:
             out.append(_comment(meta[generic]))
-        out.append(f"{key} = {_toml(value)}".ljust(40) + f"  # {source}")
+        line = f"{key} = {_toml(value)}".ljust(40) + f"  # {source}"
+        out.append(line if active else "# " + line)
 
-    for key, value in tree.items():          # top-level lists (dated events): none here
-        if isinstance(value, list):
-            leaf(key, key, key, [], "template: none; see docs/scenarios.md to add some")
-    out.append("")
     for section, body in tree.items():
+        if section in ENTRIES:
+            body = ENTRIES[section]
         if not isinstance(body, dict):
             continue
         if body and all(isinstance(v, dict) for v in body.values()):    # named entries
             for entry, fields in body.items():
-                out.append(f"[{section}.{entry}]")
+                out.append(f"[{section}.{entry}]" if section in ENTRIES
+                           else f"# [{section}.{entry}]")
                 for key, value in fields.items():
-                    leaf(f"{section}.{entry}.{key}", f"{section}.<name>.{key}", key, value,
-                         ENTRY_SOURCE if section in ENTRIES else KEPT)
+                    leaf(f"{section}.<name>.{key}", key, value,
+                         ENTRY_SOURCE if section in ENTRIES else INHERITED, section in ENTRIES)
                 out.append("")
             continue
         out.append(f"[{section}]")
         for key, value in body.items():
             path = f"{section}.{key}"
-            source = COMPANY[path][1] if path in COMPANY else KEPT
-            if path == "company.name":
-                source = f"{T} name"
-            leaf(path, path, key, value, source)
+            if path in own:
+                leaf(path, key, own[path][0], own[path][1])
+            else:
+                m = meta.get(path, {"doc": "", "unit": ""})
+                leaf(path, key, value, f"{INHERITED}: {m['doc']} ({m['unit']})", active=False)
         out.append("")
-    if dated is not None:
-        out += ["# Dated outside shocks (a scandal, a lawsuit, a market crash): none here. One",
-                f"# table per shock, e.g. (remove the '# ' to use it; see docs/scenarios.md):",
-                f"# [{DATED}.lawsuit]"]
-        example = {"name": "a customer sues over lost data", "week": 40, "investors": 0.1,
-                   "executives": 0.05, "researchers": 0.05, "sentiment": 1.0}
-        for path, _, m in specs():
-            if path.startswith(f"{DATED}.<name>."):
-                key = path.rsplit(".", 1)[1]
-                out.append(f"# {key} = {_toml(example.get(key, m.get('lo') or 0))}".ljust(40)
-                           + f"  # {m['doc']} ({m['unit']})")
-        out.append("")
-    return "\n".join(out)
+    out += ["# Dated outside shocks (a scandal, a lawsuit, a market crash): none here. One",
+            "# table per shock, e.g. (remove the '# ' to use it; see docs/scenarios.md):",
+            f"# [{DATED}.lawsuit]"]
+    example = {"name": "a customer sues over lost data", "week": 40, "investors": 0.1,
+               "executives": 0.05, "researchers": 0.05, "sentiment": 1.0}
+    for path, _, m in specs():
+        if path.startswith(f"{DATED}.<name>."):
+            key = path.rsplit(".", 1)[1]
+            leaf(path, key, example.get(key, m.get("lo") or 0), f"{m['doc']} ({m['unit']})",
+                 active=False)
+    return "\n".join(out) + "\n"
 
 
 def facts_text(name: str) -> str:
