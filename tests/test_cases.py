@@ -159,7 +159,8 @@ def test_a_new_user_describes_a_saas_startup_from_the_docs(tmp_path):
             "governance.removal_by=board,shareholders", "--jobs", 1, "--out", sweep,
             "--no-progress")
     assert s.returncode == 0, s.stderr
-    c = cli("compare", sweep, "--by", "governance.removal_by")
+    c = cli("compare", sweep, "--by", "governance.removal_by", "--outcomes",
+            "exec_departures,total_raised,final_cash")
     assert c.returncode == 0 and "removal_by=board" in c.stdout
 
 

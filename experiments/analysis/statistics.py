@@ -230,12 +230,6 @@ def compare_proportions(x, y, paired: bool = False) -> ProportionComparison:
 
 
 def fdr(pvalues) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (false discovery rate). A test that could not be
-    made (p is NaN: e.g. a log-rank test with no event in either group) stays NaN and does
-    not count among the tests adjusted for."""
+    """Benjamini-Hochberg adjusted p-values (false discovery rate)."""
     p = np.asarray(pvalues, dtype=float)
-    out = p.copy()
-    made = ~np.isnan(p)
-    if made.any():
-        out[made] = stats.false_discovery_control(p[made])
-    return out
+    return stats.false_discovery_control(p) if len(p) else p
