@@ -44,6 +44,7 @@ beside the distribution itself. Parameters are drawn independently of each other
 
 from __future__ import annotations
 
+import json
 import math
 import zlib
 from dataclasses import dataclass
@@ -74,8 +75,8 @@ class Distribution:
     p: tuple[float, ...] = ()
 
     def __str__(self) -> str:
-        return f"{self.kind}(" + ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}"
-                                           for k, v in self.args) + ")"
+        """As written in the scenario, e.g. ``beta(a=2, b=3)``, ``choice(values=["a", "b"])``."""
+        return f"{self.kind}(" + ", ".join(f"{k}={_show(v)}" for k, v in self.args) + ")"
 
     def arg(self, key: str) -> float:
         return dict(self.args)[key]
@@ -118,6 +119,14 @@ class Distribution:
             return self._finish(self.arg("median"))
         a, b = self.arg("a"), self.arg("b")
         return self._finish(self.lo + (self.hi - self.lo) * a / (a + b))
+
+
+def _show(v) -> str:
+    if isinstance(v, float):
+        return f"{v:g}".replace("e+0", "e").replace("e+", "e")      # 2e7, not 2e+07
+    if isinstance(v, list):
+        return "[" + ", ".join(_show(x) for x in v) + "]"
+    return json.dumps(v)          # text in double quotes, true/false, whole numbers
 
 
 def _number(path: str, key: str, v) -> float:

@@ -147,7 +147,7 @@ def _toml(v) -> str:
         return str(v)
     if isinstance(v, float):
         if abs(v) >= 1e5 and v.is_integer():          # 15e6 rather than 15000000.0
-            k = 3 * (len(str(int(abs(v)))) - 1) // 3
+            k = 3 * ((len(str(int(abs(v)))) - 1) // 3)
             if float(f"{v / 10 ** k:g}e{k}") == v:
                 return f"{v / 10 ** k:g}e{k}"
         short = f"{v:.6g}"
