@@ -15,7 +15,7 @@ from pathlib import Path
 
 COMMANDS = ("scenarios", "params", "simulate", "validate", "calibrate", "sweep", "runs",
             "compare", "plot", "sensitivity", "story", "lessons", "play", "dashboard", "bench",
-            "docs")
+            "docs", "cases", "new-case")
 
 
 class UsageError(Exception):
@@ -55,10 +55,12 @@ def build_parser(prog: str = "run.py") -> Parser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser,
                            metavar="{" + ",".join(COMMANDS) + "}")
     sub.add_parser("scenarios", help="list the scenarios")
+    sub.add_parser("cases", help="list the cases: scenarios with facts and a case record")
 
     def scenario_args(sp):
-        sp.add_argument("--scenario", default="stability-ai",
-                        help="scenario name (see 'scenarios') or a scenario file NAME.toml")
+        sp.add_argument("--scenario", "--case", dest="scenario", default="stability-ai",
+                        help="scenario or case name (see 'scenarios', 'cases') or a scenario "
+                             "file NAME.toml")
         sp.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE",
                         help="override a parameter, e.g. --set ceo.listening=0.8 (repeatable)")
 
@@ -160,7 +162,10 @@ def build_parser(prog: str = "run.py") -> Parser:
     sp.add_argument("--seed", type=_seed, default=7, help="random seed (default 7)")
     sp.add_argument("--weeks", type=_positive("--weeks"), help="horizon in weeks")
     sp.add_argument("--out", type=Path, help="output directory (default results/stories/SCENARIO-seedSEED)")
-    sub.add_parser("lessons", help="the counterfactual lessons: question, what to look for, commands")
+    sp = sub.add_parser("lessons", help="the counterfactual lessons: question, what to look "
+                        "for, commands")
+    sp.add_argument("--case", "--scenario", dest="case",
+                    help="only the lessons that change this case (their base scenario)")
     sp = sub.add_parser("play", help="be the founder-CEO: decide every month, then a debrief")
     scenario_args(sp)
     sp.add_argument("--seed", type=_seed, default=7, help="random seed (default 7)")
@@ -179,6 +184,12 @@ def build_parser(prog: str = "run.py") -> Parser:
     sp = sub.add_parser("docs", help="regenerate the generated parts of docs/ODD.md "
                         "(validation tables, adopted calibration summaries)")
     sp.add_argument("--seeds", type=_positive("--seeds"), default=200, help="runs (default 200)")
+
+    sp = sub.add_parser("new-case", help="write a commented template scenario and facts file "
+                        "for a new company")
+    sp.add_argument("name", help="the new case's name (letters, digits, '-')")
+    sp.add_argument("--dir", type=Path, help="folder to write into (default: model/scenarios, "
+                    "where scenarios are found by name)")
 
     sp = sub.add_parser("bench", help="time the baseline against a trivial Mesa model")
     sp.add_argument("--runs", type=_positive("--runs"), default=40, help="timed runs (default 40)")
@@ -212,7 +223,9 @@ def cmd_params(args, results: Path) -> int:
     from model.parameters import describe
     sc = _scenario(args)
     print(f"Parameters of scenario '{sc.name}': {sc.description}")
-    print("\n".join(params_table(describe(sc.params, sc.sources))))
+    rows = ((path, sc.distributions.get(path, value), *rest)    # a distribution as such
+            for path, value, *rest in describe(sc.params, sc.sources))
+    print("\n".join(params_table(rows)))
     return 0
 
 
@@ -234,7 +247,11 @@ def cmd_validate(args, results: Path) -> int:
     from experiments.analysis.facts import load_facts
     from experiments.analysis.validate import DEFAULT_ROOT_SEED, all_passed, table, validate
     sc = _scenario(args)
-    facts = load_facts(args.facts if args.facts is not None else sc)   # bad file: exit 2 now
+    facts = args.facts
+    beside = Path(args.scenario[:-len(".toml")] + ".facts.toml")
+    if facts is None and args.scenario.endswith(".toml") and beside.is_file():
+        facts = beside                    # a scenario file's own facts, NAME.facts.toml beside it
+    facts = load_facts(facts if facts is not None else sc)   # bad file: exit 2 now
     root = DEFAULT_ROOT_SEED if args.root_seed is None else args.root_seed
     results = validate(sc, args.seeds, root, facts)
     print("\n".join(table(results, args.seeds, sc.name)))
@@ -368,7 +385,9 @@ def cmd_story(args, results: Path) -> int:
 
 def cmd_lessons(args, results: Path) -> int:
     from experiments.teaching.lessons import lesson_lines
-    print("\n".join(lesson_lines()))
+    if args.case is not None:
+        _scenario(argparse.Namespace(scenario=args.case, sets=[]))   # unknown: one line, exit 2
+    print("\n".join(lesson_lines(args.case)))
     return 0
 
 
@@ -403,6 +422,23 @@ def cmd_dashboard(args, results: Path) -> int:
     return dashboard(args.host, args.port, scenario)
 
 
+def cmd_cases(args, results: Path) -> int:
+    from experiments.analysis.cases import case_lines
+    print("\n".join(case_lines()))
+    return 0
+
+
+def cmd_new_case(args, results: Path) -> int:
+    from experiments.analysis.template import write_case
+    folder = args.dir or Path(__file__).resolve().parents[1] / "model" / "scenarios"
+    for path in write_case(args.name, folder):
+        print(f"wrote {path}")
+    where = args.name if args.dir is None else folder / f"{args.name}.toml"
+    print(f"next: edit them (see docs/scenarios.md), then: python run.py validate "
+          f"--scenario {where} --seeds 50")
+    return 0
+
+
 def cmd_docs(args, results: Path) -> int:
     from experiments.analysis.odd import generated_blocks, update
     root = Path(results).resolve().parent
@@ -411,6 +447,11 @@ def cmd_docs(args, results: Path) -> int:
         raise UsageError(f"docs: {odd} not found (run from the project's folder)")
     done = update(odd, generated_blocks(root, args.seeds))
     print(f"updated {odd}: {', '.join(done) or 'no generated blocks found'}")
+    from experiments.analysis.template import parameter_table
+    guide = root / "docs" / "scenarios.md"
+    if guide.exists():
+        done = update(guide, {"parameters": parameter_table()})
+        print(f"updated {guide}: {', '.join(done) or 'no generated blocks found'}")
     return 0
 
 
@@ -419,7 +460,8 @@ HANDLERS = {"scenarios": cmd_scenarios, "params": cmd_params, "simulate": cmd_si
             "runs": cmd_runs,
             "compare": cmd_compare, "plot": cmd_plot, "sensitivity": cmd_sensitivity,
             "story": cmd_story, "lessons": cmd_lessons, "play": cmd_play,
-            "dashboard": cmd_dashboard, "bench": cmd_bench, "docs": cmd_docs}
+            "dashboard": cmd_dashboard, "bench": cmd_bench, "docs": cmd_docs,
+            "cases": cmd_cases, "new-case": cmd_new_case}
 TAKES_ARGV = {"sweep", "compare", "calibrate"}   # they record the command line they were given
 
 

@@ -13,14 +13,13 @@ SUMMARY_TYPES = {
     "final_cash": "float", "final_payables": "float", "insolvent_week": "int",
     "sold_week": "int", "first_round_failed": "bool", "first_round_ask": "float",
     "bridge_week": "int", "bridge_amount": "float", "first_round_closed_week": "int",
-    "compute_cost_2023": "float", "other_cost_2023": "float", "revenue_2023": "float",
-    "exec_departures_by_62": "int", "ceo_exit_cause": "str", "founder_votes_start": "float",
+    "total_compute_cost": "float", "total_other_cost": "float", "total_revenue": "float",
+    "ceo_exit_cause": "str", "founder_votes_start": "float",
     "founder_control_lost_week": "int",
 }
 SUMMARY_KEYS = tuple(SUMMARY_TYPES)
 EVENT_COLUMNS = ("week", "date", "event", "agent", "role", "detail", "cause", "amount",
                  "counterpart")
-YEAR = 2023   # the case's cost and revenue facts are for calendar 2023 (weeks 11-62 in the baseline)
 
 
 def weekly_columns(model) -> dict[str, list]:
@@ -43,15 +42,15 @@ def _first(events, kind: str, role_prefix: str | None = None) -> int | None:
 
 
 def summary(model, scenario: str, seed: int | None) -> dict:
-    """The run's outcomes (the keys of SUMMARY_KEYS)."""
+    """The run's outcomes (the keys of SUMMARY_KEYS). Every outcome is relative to the
+    run's own start and horizon (totals are over the weeks run); amounts in a calendar
+    window are statistics of a case's facts file (:mod:`experiments.analysis.facts`)."""
     ev = model.events.events
     cols = model.datacollector.model_vars
     weeks = cols["week"]
-    in_year = [week_date(model.start, w).year == YEAR for w in weeks]
-    hi = max((w for w, y in zip(weeks, in_year) if y), default=-1)
 
     def total(col):
-        return float(sum(v for y, v in zip(in_year, cols[col]) if y))
+        return float(sum(cols[col]))
 
     first_unpaid = min((w for w in (_first(ev, "bill_underpaid"), _first(ev, "bill_unpaid"))
                         if w is not None), default=None)
@@ -82,10 +81,9 @@ def summary(model, scenario: str, seed: int | None) -> dict:
         "bridge_week": _first(ev, "bridge_closed"),
         "bridge_amount": model.bridge_raised,
         "first_round_closed_week": _first(ev, "round_closed"),
-        "compute_cost_2023": total("compute_cost"),
-        "other_cost_2023": total("other_cost"),
-        "revenue_2023": total("revenue"),
-        "exec_departures_by_62": sum(1 for e in exec_deps if e.week <= hi),
+        "total_compute_cost": total("compute_cost"),
+        "total_other_cost": total("other_cost"),
+        "total_revenue": total("revenue"),
         "ceo_exit_cause": next((e.cause for e in ev if e.event in ("ceo_resigned", "ceo_removed")
                                 and e.role == "founder-CEO"), None),
         "founder_votes_start": float(cols["founder_votes"][0]),

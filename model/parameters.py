@@ -458,6 +458,9 @@ def _coerce(path: str, value: Any, tp: type, meta: dict) -> Any:
     return value
 
 
+coerce = _coerce   # public name (model.distributions checks choice values with it)
+
+
 def build(cls, data: dict, path: str = ""):
     """Build dataclass ``cls`` from a nested dict, validating every value."""
     if not isinstance(data, dict):
@@ -516,6 +519,52 @@ def _check_consistency(obj, path: str) -> None:
         if w.capacity_research + w.capacity_executives > 1.0 + 1e-9:
             raise ParameterError("workforce.capacity_research: with capacity_executives it "
                                  "exceeds 1 (the staff's weight is the rest)")
+
+
+def check(params: Parameters) -> None:
+    """Apply the cross-field rules to a whole tree (values set after :func:`build`, such as
+    draws from a scenario's distributions); ParameterError (one line) names the rule."""
+    def walk(obj, path):
+        for f in fields(obj):
+            value = getattr(obj, f.name)
+            sub = f"{path}.{f.name}" if path else f.name
+            for k, v in (value.items() if isinstance(value, dict) else [(None, value)]):
+                if dataclasses.is_dataclass(v):
+                    walk(v, sub if k is None else f"{sub}.{k}")
+        _check_consistency(obj, path)
+    walk(params, "")
+
+
+def split_distributions(data: dict) -> tuple[dict, dict]:
+    """A copy of raw scenario data with every leaf given as a distribution table
+    (``{dist = ...}``, see :mod:`model.distributions`) replaced by its central value, and
+    those distributions by dotted path. Anything that is not a distribution is left for
+    :func:`build` to check."""
+    from model.distributions import parse
+    found = {}
+
+    def walk(cls, node, path):
+        if not isinstance(node, dict):
+            return
+        hints = _hints(cls)
+        for f in fields(cls):
+            if f.name not in node:
+                continue
+            sub = f"{path}.{f.name}" if path else f.name
+            tp, value = hints[f.name], node[f.name]
+            item = _is_table_of(tp)
+            if item is not None:
+                for k, v in (value.items() if isinstance(value, dict) else ()):
+                    walk(item, v, f"{sub}.{k}")
+            elif dataclasses.is_dataclass(tp):
+                walk(tp, value, sub)
+            elif isinstance(value, dict):
+                found[sub] = parse(sub, value, tp, dict(f.metadata))
+                node[f.name] = found[sub].central()
+
+    data = copy.deepcopy(data)
+    walk(Parameters, data, "")
+    return data, found
 
 
 def to_dict(obj) -> Any:
@@ -618,6 +667,20 @@ def leaf_type(path: str) -> type:
                 raise ParameterError(f"{'.'.join(parts[:k + 1])}: is a value, not a section")
             return tp
     raise ParameterError(f"{path}: is a section; give a parameter inside it")
+
+
+def specs(cls=None, prefix: str = ""):
+    """Yield (path, type, metadata) for every leaf parameter the tree declares, in
+    declaration order; an entry of a table is written ``<name>`` (``investors.<name>.stake``)."""
+    for f in fields(cls or Parameters):
+        tp = _hints(cls or Parameters)[f.name]
+        item = _is_table_of(tp)
+        if item is not None:
+            yield from specs(item, f"{prefix}{f.name}.<name>.")
+        elif dataclasses.is_dataclass(tp):
+            yield from specs(tp, f"{prefix}{f.name}.")
+        else:
+            yield f"{prefix}{f.name}", tp, dict(f.metadata)
 
 
 def describe(params: Parameters, sources: dict[str, str] | None = None):

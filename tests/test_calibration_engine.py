@@ -3,17 +3,14 @@ worker counts, resume, screening, priors, and the chain on the model (small)."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT
 from experiments.calibration.abc import CalibrationError, abc_smc, read_state
 from experiments.calibration.priors import BEHAVIOURAL, Prior, default_priors
 from experiments.calibration.report import (correlations, draw, point_estimate,
@@ -221,17 +218,6 @@ def test_prior_transforms_round_trip():
 
 # --------------------------------------------------------------------------- the model
 
-@pytest.fixture
-def facts_module(monkeypatch):
-    """The real facts module when it exists, else the tests' stand-in."""
-    try:
-        importlib.import_module("experiments.analysis.facts")
-    except ImportError:
-        sys.path.insert(0, str(ROOT / "tests"))
-        import facts_standin
-        monkeypatch.setitem(sys.modules, "experiments.analysis.facts", facts_standin)
-
-
 def test_fast_overrides_equal_loading_the_scenario_with_them():
     from experiments.calibration.engine import apply_theta
     sc = scenarios.load("stability-ai")
@@ -245,7 +231,7 @@ def test_fast_overrides_equal_loading_the_scenario_with_them():
     assert to_dict(sc.params) == to_dict(scenarios.load("stability-ai").params)   # untouched
 
 
-def test_calibrate_runs_the_whole_chain_on_the_model(tmp_path, facts_module):
+def test_calibrate_runs_the_whole_chain_on_the_model(tmp_path):
     from experiments.calibration.engine import calibrate
     sc = scenarios.load("stability-ai")
     pr = [p for p in default_priors(sc.params) if p.path in

@@ -359,6 +359,11 @@ def _shipped(name: str):
     return resources.files("model.scenarios").joinpath(f"{name}.facts.toml")
 
 
+def has_own_facts(name: str) -> bool:
+    """Whether shipped scenario ``name`` has a facts file of its own (it is a case)."""
+    return _shipped(name).is_file()
+
+
 def load_facts(source: str | Path | Scenario) -> list[Fact]:
     """The facts of a file (a path, or text ending in ``.toml``), of a shipped scenario
     (by name), or of a :class:`~model.scenarios.Scenario`. A scenario without its own

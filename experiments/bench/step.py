@@ -1,4 +1,4 @@
-"""Benchmark: one 104-week baseline run, next to a trivial Mesa agent loop (the floor).
+"""Benchmark: one baseline run over its horizon, next to a trivial Mesa agent loop (the floor).
 
     python run.py bench [--runs 40]     (or python -m experiments.bench.step)
 
@@ -43,6 +43,7 @@ class BenchResult(NamedTuple):
     floor_us_per_agent_week: float
     ratio: float
     mesa_version: str
+    weeks: int                  # the scenario's horizon
 
 
 def bench(runs: int = 40, scenario: str = "stability-ai") -> BenchResult:
@@ -69,12 +70,13 @@ def bench(runs: int = 40, scenario: str = "stability-ai") -> BenchResult:
         floor.append(time.perf_counter() - t0)
     med, fmed, aw = statistics.median(times), statistics.median(floor), statistics.mean(agent_weeks)
     return BenchResult(runs, med * 1e3, aw, med / aw * 1e6, fmed * 1e3,
-                       fmed / (n_agents * params.run.weeks) * 1e6, med / fmed, mesa.__version__)
+                       fmed / (n_agents * params.run.weeks) * 1e6, med / fmed, mesa.__version__,
+                       params.run.weeks)
 
 
 def report(r: BenchResult) -> list[str]:
     return [
-        f"benchmark: {r.runs} baseline runs of 104 weeks (Mesa {r.mesa_version}, "
+        f"benchmark: {r.runs} baseline runs of {r.weeks} weeks (Mesa {r.mesa_version}, "
         f"Python {sys.version.split()[0]})",
         f"  baseline run, median:        {r.median_run_ms:8.2f} ms   (target <= 25 ms)",
         f"  agent-weeks per run, mean:   {r.agent_weeks:8.0f}",

@@ -29,8 +29,9 @@ def load_scenario(name: str, sets=(), calibrated: bool = True) -> Scenario:
 
 
 def simulate(scenario: Scenario, seed: int, weeks: int | None = None) -> StartupModel:
-    """Run ``scenario`` once with ``seed``; ``weeks`` overrides its horizon."""
-    params = scenario.params
+    """Run ``scenario`` once with ``seed`` (its distributions, if any, drawn from the seed);
+    ``weeks`` overrides its horizon."""
+    params = scenario.params_for(seed)
     if weeks is not None:   # a copy: the scenario's own parameters stay as loaded
         params = dataclasses.replace(params, run=dataclasses.replace(params.run, weeks=weeks))
     return StartupModel(params, seed=seed).run()

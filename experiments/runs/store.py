@@ -89,6 +89,9 @@ def schemas(spec_id: dict) -> dict[str, pa.Schema]:
     if spec_id.get("draws"):            # parameters drawn per replicate (a posterior)
         varied += [pa.field(path, pa.float64() if leaf_type(path) is float else pa.int64())
                    for path in spec_id["draws"][0]]
+    # parameters drawn per run from the scenario's distributions (model.distributions)
+    varied += [pa.field(path, {int: pa.int64(), float: pa.float64(), bool: pa.bool_()}
+                        .get(leaf_type(path), pa.string())) for path in spec_id.get("drawn", ())]
     runs = pa.schema([pa.field("run_id", pa.int64()), pa.field("point_id", pa.int64()),
                       pa.field("replicate", pa.int64()), pa.field("seed", pa.int64()), *varied]
                      + [pa.field(k, _PA[t]) for k, t in SUMMARY_TYPES.items() if k != "seed"]

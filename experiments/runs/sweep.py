@@ -66,6 +66,7 @@ class SweepSpec:
     model: str = DEFAULT_MODEL    # "module:Class", a StartupModel (sub)class
     draws: list[dict] | None = None   # replicate k runs with parameter set k (a posterior's)
     draws_from: str | None = None     # where the draws came from (a calibration folder)
+    drawn: list[str] = field(default_factory=list)   # paths drawn per run from distributions
 
     def __post_init__(self):
         if not self.seeds:
@@ -85,6 +86,8 @@ class SweepSpec:
             out["model"] = self.model
         if self.draws is not None:
             out["draws"], out["draws_from"] = self.draws, self.draws_from
+        if self.drawn:
+            out["drawn"] = self.drawn
         return out
 
     def task(self, run_id: int) -> tuple[int, int, int, int]:
@@ -121,6 +124,10 @@ def make_spec(scenario: str = "stability-ai", replicates: int = 200, vary=(),
             raise SweepError(f"--vary {sorted(both)[0]}: also drawn from the posterior; vary "
                              f"another parameter or leave out --posterior")
     prepare_points(spec)
+    if draws is not None and set(draws[0]) & set(spec.drawn):
+        raise SweepError(f"--posterior: {sorted(set(draws[0]) & set(spec.drawn))[0]} is also "
+                         f"a distribution of the scenario; give it a value or leave out "
+                         f"--posterior")
     return spec
 
 
@@ -161,15 +168,19 @@ def load_point(spec_id: dict, point: dict):
 
 def prepare_points(spec: SweepSpec) -> None:
     """Round generated or sampled values of whole-number parameters (values given in a list
-    must be whole already), then validate every point (raises ParameterError)."""
+    must be whole already), then validate every point (raises ParameterError) and note the
+    parameters that the points' scenarios draw per run from distributions (``spec.drawn``:
+    stored in runs.parquet beside the varied ones)."""
     spread = {f.path for f in spec.design.factors if f.generated or f.lo is not None}
     for point in spec.design.points:
         for path in point:
             if (leaf_type(path) is int and isinstance(point[path], float)
                     and path in spread):
                 point[path] = int(round(point[path]))
+    drawn = set()
     for point in spec.design.points:
-        load_point(spec.identity(), point)
+        drawn |= set(load_point(spec.identity(), point).distributions)
+    spec.drawn = sorted(drawn - {f.path for f in spec.design.factors})
 
 
 # ----------------------------------------------------------------------------- workers
@@ -198,7 +209,8 @@ def run_batch(spec_id: dict, tasks: list[tuple[int, int, int, int]],
             if point_id not in cache:
                 cache[point_id] = load_point(spec_id, points[point_id])
             sc = cache[point_id]
-            params = sc.params
+            row.update(sc.draws(seed))           # parameters drawn from distributions
+            params = sc.params_for(seed)
             if spec_id.get("draws"):
                 row.update(spec_id["draws"][rep])
                 params = with_values(params, spec_id["draws"][rep])
@@ -332,8 +344,10 @@ def run_sweep(spec: SweepSpec, root: Path, executor, manifest: dict, resume: boo
 
 def new_manifest(spec: SweepSpec, argv: list[str]) -> dict:
     sc = load_point(spec.identity(), {})
+    extra = {"distributions": {p: str(d) for p, d in sc.distributions.items()}} \
+        if sc.distributions else {}
     return {"command": list(argv), "identity": spec.identity(), "scenario": spec.scenario,
-            "parameters": to_dict(sc.params), "design": spec.design.to_dict(),
+            "parameters": to_dict(sc.params), **extra, "design": spec.design.to_dict(),
             "root_seed": spec.root_seed, "replicates": spec.replicates, "seeds": spec.seeds,
             "runs_total": spec.n_runs, "versions": versions(),
             "start": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "end": None,

@@ -38,8 +38,8 @@ def summary_lines(s: dict, model) -> list[str]:
         f"  departures: {s['exec_departures']} executives, {s['researcher_departures']} "
         f"researchers; core team gone: week {s['core_team_departed_week']}; "
         f"layoffs: {s['layoffs']} ({s['laid_off']} people)",
-        f"  calendar 2023: compute {money(s['compute_cost_2023'])}, payroll+opex "
-        f"{money(s['other_cost_2023'])}, revenue {money(s['revenue_2023'])}",
+        f"  over the {s['weeks_run']} weeks: compute {money(s['total_compute_cost'])}, "
+        f"payroll+opex {money(s['total_other_cost'])}, revenue {money(s['total_revenue'])}",
     ]
 
 

@@ -14,10 +14,10 @@ from model.scenarios import lessons
 REPLICATES = 200
 
 
-def lesson_lines() -> list[str]:
-    """Every lesson as printable lines."""
+def lesson_lines(case: str | None = None) -> list[str]:
+    """Every lesson (of ``case``: the lessons whose base it is) as printable lines."""
     lines = []
-    for sc in lessons():
+    for sc in (sc for sc in lessons() if case is None or sc.base == case):
         base = default_folder(make_spec(sc.base, REPLICATES, trajectories=True))
         mine = default_folder(make_spec(sc.name, REPLICATES, trajectories=True))
         lines += [f"{sc.name}: {sc.description}",

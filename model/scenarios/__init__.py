@@ -4,7 +4,9 @@ A scenario file sets every parameter, or names a ``base`` scenario and changes a
 (``replace = ["executives", ...]`` gives its own entries for those tables instead of
 adding to the base's).
 The comment after each value says where the value comes from; :func:`load` keeps those
-comments as the parameters' sources (shown by ``run.py params``).
+comments as the parameters' sources (shown by ``run.py params``). Any value may instead be a
+distribution (``{dist = "beta", a = 2, b = 3}``, see :mod:`model.distributions`), drawn per
+run from the run's seed by :meth:`Scenario.params_for`.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from __future__ import annotations
 import copy
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
-from model.parameters import Parameters, ParameterError, build, override, parse_value
+from model.distributions import Distribution, draw
+from model.parameters import (Parameters, ParameterError, build, check, override, parse_value,
+                              split_distributions, with_values)
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-]+)\s*\]\]?\s*(#.*)?$")
 _ASSIGN = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=\s*(.+?)\s*#\s*(.+)$")
@@ -26,7 +31,9 @@ class Scenario:
     """A loaded scenario: its validated parameters and where each value comes from.
 
     A lesson (a counterfactual for teaching) also states the question it answers and what
-    to look for in the comparison with its base."""
+    to look for in the comparison with its base. Parameters given as distributions are in
+    ``distributions`` (by path); ``params`` holds their central values, and
+    :meth:`params_for` the values of one run."""
     name: str
     description: str
     params: Parameters
@@ -34,6 +41,21 @@ class Scenario:
     question: str = ""
     look_for: str = ""
     base: str | None = None
+    distributions: dict[str, Distribution] = field(default_factory=dict)
+
+    def draws(self, seed: int | None) -> dict[str, Any]:
+        """The values the distributions take in the run with ``seed`` (empty without any)."""
+        return draw(self.distributions, seed)
+
+    def params_for(self, seed: int | None) -> Parameters:
+        """The parameters of the run with ``seed``: ``params`` itself without distributions,
+        else a copy with every distribution drawn (ParameterError if a drawn combination
+        breaks a cross-field rule, e.g. stakes adding up to more than 1)."""
+        if not self.distributions:
+            return self.params
+        params = with_values(self.params, self.draws(seed))
+        check(params)
+        return params
 
 
 def names() -> list[str]:
@@ -61,10 +83,15 @@ def _sources(text: str, origin: str) -> dict[str, str]:
     return out
 
 
+def _section(v) -> bool:
+    """A table of parameters (merged key by key), not a distribution (replaced whole)."""
+    return isinstance(v, dict) and "dist" not in v
+
+
 def _merge(base: dict, top: dict) -> dict:
     out = copy.deepcopy(base)
     for k, v in top.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+        out[k] = _merge(out[k], v) if _section(v) and _section(out.get(k)) else v
     return out
 
 
@@ -134,8 +161,9 @@ def _finish(name: str, data: dict, sources: dict[str, str], overrides) -> Scenar
         path = path.strip()
         override(data, path, parse_value(value.strip()))
         sources[path] = "command line (--set)"
+    data, distributions = split_distributions(data)
     return Scenario(name, description, build(Parameters, data), sources, question, look_for,
-                    base)
+                    base, distributions)
 
 
 def load(name: str, overrides: list[str] | tuple[str, ...] = (),
