@@ -250,6 +250,7 @@ class Test:
     # the headline
     strength: float = 0.0
     clear: bool = False       # the 95% interval excludes no difference
+    note: str = ""            # a further test (e.g. Kolmogorov-Smirnov for amounts)
 
 
 @dataclass
@@ -330,11 +331,12 @@ def compare(groups: list[Group], outcomes: list[str], seed: int = 0) -> Comparis
                 d, lo, hi = _share_by_diff(ta, oa, tb, ob, horizon, rng, is_paired)
                 share_b = st.km_share_by(*st.km_steps(tb, ob), horizon)
                 share_a = st.km_share_by(*st.km_steps(ta, oa), horizon)
-                eff = (f"{groups[j].name}: {label} at KM median "
-                       f"{_median_word(s.per_group[j]['median'])} vs "
-                       f"{_median_word(s.per_group[0]['median'])} {ref.where}; by week {horizon} "
-                       f"in {share_b:.0%} of runs vs {share_a:.0%}, {_pts(d)} points "
-                       f"[{_pts(lo)}, {_pts(hi)}]")
+                mb, ma = s.per_group[j]["median"], s.per_group[0]["median"]
+                when = ("" if mb is None and ma is None else f" at a KM median of "
+                        f"{_median_word(mb)} vs {_median_word(ma)} {ref.where};")
+                eff = (f"{groups[j].name}: {label}{when} by week {horizon} in {share_b:.0%} of "
+                       f"runs vs {share_a:.0%}{'' if when else ' ' + ref.where}, {_pts(d)} "
+                       f"points [{_pts(lo)}, {_pts(hi)}]")
                 tests.append(Test(name, ref.label, groups[j].label, "log-rank", lr.pvalue, eff,
                                   strength=abs(st.dominance(ta, tb, oa, ob)),
                                   clear=lo > 0 or hi < 0))
@@ -369,9 +371,10 @@ def compare(groups: list[Group], outcomes: list[str], seed: int = 0) -> Comparis
                            f"{dm.median:+.3g} [{dm.low:+.3g}, {dm.high:+.3g}] {unit}; "
                            f"{'rank-biserial' if is_paired else 'Cliff delta'} {c.effect:+.2f}")
                     clear = dm.low > 0 or dm.high < 0
-                eff += f"; distributions: KS D={c.ks_statistic:.2f} p={c.ks_pvalue:.2g}"
                 tests.append(Test(name, ref.label, groups[j].label, c.test, c.pvalue, eff,
-                                  strength=abs(st.dominance(a, b)), clear=clear))
+                                  strength=abs(st.dominance(a, b)), clear=clear,
+                                  note=f"distributions: KS D={c.ks_statistic:.2f} "
+                                       f"p={c.ks_pvalue:.2g}"))
         else:
             label, fn = BINARY[name]
             s = OutcomeSummary(name, "binary", label, "share")
@@ -440,15 +443,17 @@ def summary_rows(c: Comparison) -> list[list[str]]:
             extra = f"; {pg['events']} events" if s.kind == "time" else ""
             if s.mostly_zero:
                 extra = f"; above zero in {pg['above_zero']:.0%} of runs, mean {pg['mean']:.3g}"
-            rows.append([f"{s.label} ({s.unit})", pg["group"], str(pg["n"]),
-                         f"{what} {_num(pg['median'], s.unit)} "
-                         f"[{_num(pg['low'], s.unit)}, {_num(pg['high'], s.unit)}]{extra}"])
+            estimate = (f"{what} {_num(pg['median'], s.unit)} "
+                        f"[{_num(pg['low'], s.unit)}, {_num(pg['high'], s.unit)}]")
+            if s.kind == "time" and pg["median"] is None:
+                estimate = "KM median not reached (fewer than half the runs have it)"
+            rows.append([f"{s.label} ({s.unit})", pg["group"], str(pg["n"]), estimate + extra])
     return rows
 
 
 def test_rows(c: Comparison) -> list[list[str]]:
     """One row per difference: outcome, the difference in words, test, p, adjusted p."""
-    return [[t.outcome, t.effect, t.test, f"{t.pvalue:.3g}", f"{t.p_adjusted:.3g}"]
+    return [[t.outcome, t.effect, t.test, f"{t.pvalue:.3g}", f"{t.p_adjusted:.3g}", t.note]
             for t in c.tests]
 
 
@@ -466,6 +471,6 @@ def terminal_table(c: Comparison) -> list[str]:
     lines += ["", "differences from the reference, with 95% intervals "
               "(then the test; p adjusted by Benjamini-Hochberg FDR):"]
     for r in test_rows(c):
-        lines.append(f"  {r[1]}  [{r[2]} p={r[3]}, adj. {r[4]}]")
+        lines.append(f"  {r[1]}  [{r[2]} p={r[3]}, adj. {r[4]}{'; ' + r[5] if r[5] else ''}]")
     lines += ["", SIGNIFICANCE_NOTE]
     return lines

@@ -128,15 +128,24 @@ def fan_chart(traj: dict[str, np.ndarray], start: dt.date, title: str, path: Pat
     return _save(fig, path)
 
 
-def response_figure(points: list, values: list[np.ndarray], param: str, label: str,
-                    path: Path, binary: bool = False) -> Path:
+def response_figure(points: list, values: list[np.ndarray] | None, param: str, label: str,
+                    path: Path, binary: bool = False, estimates=None) -> Path:
     """An outcome against one swept parameter: median and 50%/90% ranges of the runs per
-    value, or for a yes/no outcome the share of runs with its 95% Wilson interval."""
+    value, or for a yes/no outcome the share of runs with its 95% Wilson interval, or given
+    ``estimates`` = (estimate, low, high, what) per value (e.g. Kaplan-Meier medians of
+    censored times), those with their intervals."""
     from experiments.analysis.statistics import proportion
     fig, ax = plt.subplots(figsize=(8, 4.5))
     categorical = isinstance(points[0], str)
     xs = np.arange(len(points)) if categorical else np.asarray(points, float)
-    if categorical:      # separate values: points with interval bars, no lines between them
+    if estimates is not None:
+        mid, lo, hi = (np.asarray(e, float) for e in estimates[:3])
+        what = estimates[3]
+        ax.errorbar(xs, mid, yerr=[np.abs(mid - lo), np.abs(hi - mid)], fmt="o" if categorical
+                    else "o-", color="C0", capsize=5, label=what)
+        if categorical:
+            ax.set_xlim(-0.5, len(points) - 0.5)
+    elif categorical:      # separate values: points with interval bars, no lines between them
         if binary:
             ps = [proportion(int(np.sum(v)), len(v)) for v in values]
             mid, lo, hi = [p.p for p in ps], [p.low for p in ps], [p.high for p in ps]
@@ -299,10 +308,11 @@ def surface_panels(surfaces: list, labels: list[str], xlabel: str, ylabel: str,
         for i in range(s.values.shape[0]):
             for j in range(s.values.shape[1]):
                 v = s.values[i, j]
-                text = "-" if not np.isfinite(v) else f"{v:.0%}" if s.statistic == "share" \
-                    else f"{v:.3g}"
+                text = "-" if not np.isfinite(v) else f"{v:.0%}" if \
+                    s.statistic.startswith("share") else f"{v:.3g}"
+                light = np.isfinite(v) and im.norm(v) > 0.6      # dark text on light cells
                 ax.text(j, i, f"{text}\n(n={int(s.counts[i, j])})", ha="center", va="center",
-                        color="white", fontsize=6)
+                        color="black" if light else "white", fontsize=7)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.set_title(f"{label}: {s.statistic}", fontsize=9)

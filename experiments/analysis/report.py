@@ -107,10 +107,14 @@ def _html_table(head: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{h}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def write_report(c: Comparison, out: Path, command: str) -> tuple[Path, Path]:
-    """Write report.md and report.html (with their figures) into ``out``."""
+def write_report(c: Comparison, out: Path, command: str,
+                 outcomes: list[str] | None = None) -> tuple[Path, Path]:
+    """Write report.md and report.html (with their figures) into ``out``; with ``outcomes``,
+    a heat map of them when the groups come from one sweep that varied two parameters."""
     out.mkdir(parents=True, exist_ok=True)
     figs = make_figures(c, out)
+    if outcomes and len({g.sweep for g in c.groups}) == 1:
+        figs += heatmaps(c.groups[0].sweep, outcomes, out)
     groups = [[g.label, str(g.sweep), str(len(g.rows))] for g in c.groups]
     pairing = ("Runs are paired replicate by replicate (the groups share seeds: common random "
                "numbers), so paired tests are used (Wilcoxon signed-rank, McNemar)."
@@ -126,7 +130,7 @@ def write_report(c: Comparison, out: Path, command: str) -> tuple[Path, Path]:
              "for multiple comparisons with the Benjamini-Hochberg false discovery rate.")
     sum_head = ["outcome (unit)", "group", "runs", "estimate [95% interval]"]
     test_head = ["outcome", "difference from the reference [95% interval]", "test", "p",
-                 "p (FDR-adjusted)"]
+                 "p (FDR-adjusted)", "further test"]
     summary = headline(c)
     md = ["# Comparison report", "", "## Summary", "", summary[0], "", *summary[1:], "",
           SIGNIFICANCE_NOTE, "", f"Command: `{command}`", "", "## Groups", "",
@@ -199,16 +203,18 @@ def heatmaps(sweep: Path, outcomes: list[str], out: Path) -> list[tuple[str, Pat
     if len(factors) != 2 or not rows:
         return []
     px, py = factors
-    surfaces = [resp.surface(rows, px, py, o) for o in outcomes]
+    surfaces = [resp.surface(rows, px, py, o, _horizon(sweep)) for o in outcomes]
+    labels = [_label(o).replace(" (KM median week)", "") for o in outcomes]
     return [(f"Outcomes over {px} and {py}",
-             plots.surface_panels(surfaces, [_label(o) for o in outcomes], px, py,
+             plots.surface_panels(surfaces, labels, px, py,
                                   out / "figures" / f"heatmap-{_slug(px)}-{_slug(py)}.png"))]
 
 
 def response_figures(sweep: Path, outcomes: list[str], out: Path) -> list[tuple[str, Path]]:
     """Each outcome against each varied parameter (a smoothed response for a continuous
     one), and a heat map for two."""
-    from experiments.analysis.compare import BINARY
+    from experiments.analysis import statistics as st
+    from experiments.analysis.compare import BINARY, TIME_TO_EVENT, event_times
     from experiments.analysis.sensitivity import outcome_value
     m = read_manifest(sweep)
     factors = [f["path"] for f in m["design"]["factors"]]
@@ -227,13 +233,20 @@ def response_figures(sweep: Path, outcomes: list[str], out: Path) -> list[tuple[
         if len(values) < 2:
             continue
         for outcome in outcomes:
-            label = _label(outcome).replace("KM median week", "week, censored at the horizon")
-            data = [np.array([outcome_value(r, outcome) for r in rows if r[param] == v])
-                    for v in values]
+            label, data, est = _label(outcome), None, None
+            if outcome in TIME_TO_EVENT:     # censored times: Kaplan-Meier medians
+                svs = [st.survival(*event_times([r for r in rows if r[param] == v], outcome))
+                       for v in values]
+                est = tuple(np.array([np.nan if m is None else m for m in ms], float) for ms in
+                            zip(*[(sv.median, sv.median_low, sv.median_high) for sv in svs])) \
+                    + ("KM median week (95% interval; missing: not reached)",)
+            else:
+                data = [np.array([outcome_value(r, outcome) for r in rows if r[param] == v])
+                        for v in values]
             figs.append((f"{label} against {param}",
                          plots.response_figure(values, data, param, label,
                                                out / "figures" / f"response-{outcome}-{_slug(param)}.png",
-                                               binary=outcome in BINARY)))
+                                               binary=outcome in BINARY, estimates=est)))
     return figs + heatmaps(sweep, outcomes, out)
 
 
@@ -309,7 +322,7 @@ def compare_report(dirs: list[Path], by: str | None, outcomes: list[str] | None,
     if response:
         raise SweepError("--response needs --by a numeric parameter of one sweep, without --bins")
     c = compare(load_groups(dirs, by, reference=reference, bins=bins), outcomes)
-    md, page = write_report(c, Path(out), command)
+    md, page = write_report(c, Path(out), command, outcomes if by else None)
     return terminal_table(c), md, page
 
 

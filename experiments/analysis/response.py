@@ -213,8 +213,10 @@ def _cells(values: list, max_levels: int) -> tuple[np.ndarray, list[str]]:
     return idx, [f"{_g(a)}-{_g(b)}" for a, b in zip(edges[:-1], edges[1:])]
 
 
-def surface(rows: list[dict], px: str, py: str, outcome: str, max_levels: int = 6) -> Surface:
-    """The outcome per cell of (px, py): median, share, mean (mostly zero) or KM median."""
+def surface(rows: list[dict], px: str, py: str, outcome: str, horizon: int,
+            max_levels: int = 6) -> Surface:
+    """The outcome per cell of (px, py): median, share, mean (mostly zero) or KM median week
+    (the KM share with the event by the horizon when most cells never reach the median)."""
     kind, y, o = _values(rows, outcome)
     ix, xl = _cells([r[px] for r in rows], max_levels)
     iy, yl = _cells([r[py] for r in rows], max_levels)
@@ -222,9 +224,14 @@ def surface(rows: list[dict], px: str, py: str, outcome: str, max_levels: int = 
     onehot = (cell[None, :] == np.arange(len(xl) * len(yl))[:, None]).astype(float)
     stat_kind = {"mostly-zero": "binary"}.get(kind, kind)
     counts = onehot.sum(axis=1)
-    with np.errstate(all="ignore"):
-        vals = np.where(counts > 0, local_statistic(stat_kind, onehot, y, o), np.nan)
     name = {"amount": "median", "mostly-zero": "mean", "binary": "share",
             "time": "KM median week"}[kind]
+    with np.errstate(all="ignore"):
+        vals = np.where(counts > 0, local_statistic(stat_kind, onehot, y, o), np.nan)
+        if kind == "time" and np.mean(np.isnan(vals[counts > 0])) > 0.5:
+            vals = np.where(counts > 0, local_statistic(stat_kind, onehot, y, o, horizon - 1),
+                            np.nan)
+            name = "share"
     return Surface(xl, yl, vals.reshape(len(yl), len(xl)), counts.reshape(len(yl), len(xl)),
-                   name)
+                   name if name != "share" or kind != "time" else
+                   f"share with it by week {horizon - 1} (KM)")
