@@ -298,6 +298,15 @@ def _share_by_diff(ta, oa, tb, ob, week, rng, paired_runs, n_boot=1000):
     return d, float(low), float(high)
 
 
+def _mean_difference(a, b, paired_runs: bool) -> tuple[float, float, float]:
+    """Mean of b minus mean of a with a 95% normal interval (paired: of the differences)."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    d = float(np.mean(b) - np.mean(a))
+    se = (np.std(b - a, ddof=1) / np.sqrt(len(a)) if paired_runs else
+          np.sqrt(np.var(a, ddof=1) / len(a) + np.var(b, ddof=1) / len(b)))
+    return d, d - 1.96 * float(se), d + 1.96 * float(se)
+
+
 def _median_word(m) -> str:
     return "not reached" if m is None else f"week {m:g}"
 
@@ -371,6 +380,13 @@ def compare(groups: list[Group], outcomes: list[str], seed: int = 0) -> Comparis
                            f"{dm.median:+.3g} [{dm.low:+.3g}, {dm.high:+.3g}] {unit}; "
                            f"{'rank-biserial' if is_paired else 'Cliff delta'} {c.effect:+.2f}")
                     clear = dm.low > 0 or dm.high < 0
+                    if unit == "people":
+                        # counts move in whole steps: medians can tie while the counts shift,
+                        # so the difference of means (normal interval) is stated too
+                        mean, lo, hi = _mean_difference(a, b, is_paired)
+                        eff += (f"; means {np.mean(b):.3g} vs {np.mean(a):.3g}, difference "
+                                f"{mean:+.2g} [{lo:+.2g}, {hi:+.2g}]")
+                        clear = clear or lo > 0 or hi < 0
                 tests.append(Test(name, ref.label, groups[j].label, c.test, c.pvalue, eff,
                                   strength=abs(st.dominance(a, b)), clear=clear,
                                   note=f"distributions: KS D={c.ks_statistic:.2f} "
@@ -404,7 +420,7 @@ def compare(groups: list[Group], outcomes: list[str], seed: int = 0) -> Comparis
 
 # ----------------------------------------------------------------------------- text
 
-SIGNIFICANCE_NOTE = ("Effect sizes come first: with hundreds of runs per group even a tiny "
+SIGNIFICANCE_NOTE = ("Effect sizes come first: with many runs per group even a tiny "
                      "difference is 'statistically significant', so read the size of each "
                      "difference and its 95% interval; the p-values (adjusted for multiple "
                      "comparisons) only say whether chance alone could explain it.")
