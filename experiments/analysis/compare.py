@@ -87,6 +87,7 @@ class Group:
     name: str = ""              # how a sentence names it ("ceo.stake 0.3")
     where: str = ""             # how a sentence names it as the reference ("at 0.55")
     value: object = None        # the compared parameter's value (or bin), None for sweeps
+    reference_note: str = ""    # which group is the reference and why (set by load_groups)
 
     def by_replicate(self) -> dict[tuple, dict] | None:
         """Runs keyed by (replicate, values of the other varied parameters) when each key
@@ -415,7 +416,7 @@ def compare(groups: list[Group], outcomes: list[str], seed: int = 0) -> Comparis
     for t, q in zip(tests, adjusted):
         t.p_adjusted = float(q)
     return Comparison(groups, is_paired, summaries, tests,
-                      getattr(ref, "reference_note", ref.label), horizon)
+                      ref.reference_note or ref.label, horizon)
 
 
 # ----------------------------------------------------------------------------- text
