@@ -147,9 +147,18 @@ def build_parser(prog: str = "run.py") -> Parser:
         sp.add_argument("--by", help="split a sweep's design points by this varied parameter")
         sp.add_argument("--outcomes", help="comma-separated outcomes (default: a standard set)")
         sp.add_argument("--out", type=Path, help="output directory")
+        sp.add_argument("--bins", type=_positive("--bins"), metavar="K",
+                        help="group a numeric --by parameter into K quantile groups")
 
-    sp = sub.add_parser("compare", help="compare outcome distributions between groups")
+    sp = sub.add_parser("compare", help="compare outcome distributions between groups, or "
+                        "show the response to a continuous parameter")
     group_args(sp)
+    sp.add_argument("--reference", metavar="GROUP",
+                    help="the group the others are compared with: a value of --by, or a "
+                         "group's label (default: the scenario's value, else the first value "
+                         "given to --vary, else the lowest; for sweeps, the first)")
+    sp.add_argument("--response", action="store_true",
+                    help="show the response to a numeric --by even when it has few values")
     sp = sub.add_parser("plot", help="figures of one or more sweeps")
     group_args(sp)
     sp = sub.add_parser("sensitivity", help="Sobol' indices (saltelli sweeps) or a ranking")
@@ -351,8 +360,11 @@ def _outcomes(args) -> list[str] | None:
 def cmd_compare(args, results: Path, argv=()) -> int:
     from experiments.analysis.report import compare_report
     out = args.out or args.dirs[0] / "report"
+    if args.bins is not None and args.by is None:
+        raise UsageError("--bins needs --by a numeric parameter")
     lines, md, page = compare_report(args.dirs, args.by, _outcomes(args), out,
-                                     "python run.py " + " ".join(argv))
+                                     "python run.py " + " ".join(argv), args.reference,
+                                     args.bins, args.response)
     print("\n".join(lines))
     print(f"\nwrote {md} and {page}")
     return 0
@@ -360,7 +372,8 @@ def cmd_compare(args, results: Path, argv=()) -> int:
 
 def cmd_plot(args, results: Path) -> int:
     from experiments.analysis.report import plot_all
-    for caption, path in plot_all(args.dirs, args.by, _outcomes(args), args.out or args.dirs[0]):
+    for caption, path in plot_all(args.dirs, args.by, _outcomes(args), args.out or args.dirs[0],
+                                  args.bins):
         print(f"{path}  ({caption})")
     return 0
 

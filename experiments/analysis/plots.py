@@ -128,15 +128,24 @@ def fan_chart(traj: dict[str, np.ndarray], start: dt.date, title: str, path: Pat
     return _save(fig, path)
 
 
-def response_figure(points: list, values: list[np.ndarray], param: str, label: str,
-                    path: Path, binary: bool = False) -> Path:
+def response_figure(points: list, values: list[np.ndarray] | None, param: str, label: str,
+                    path: Path, binary: bool = False, estimates=None) -> Path:
     """An outcome against one swept parameter: median and 50%/90% ranges of the runs per
-    value, or for a yes/no outcome the share of runs with its 95% Wilson interval."""
+    value, or for a yes/no outcome the share of runs with its 95% Wilson interval, or given
+    ``estimates`` = (estimate, low, high, what) per value (e.g. Kaplan-Meier medians of
+    censored times), those with their intervals."""
     from experiments.analysis.statistics import proportion
     fig, ax = plt.subplots(figsize=(8, 4.5))
     categorical = isinstance(points[0], str)
     xs = np.arange(len(points)) if categorical else np.asarray(points, float)
-    if categorical:      # separate values: points with interval bars, no lines between them
+    if estimates is not None:
+        mid, lo, hi = (np.asarray(e, float) for e in estimates[:3])
+        what = estimates[3]
+        ax.errorbar(xs, mid, yerr=[np.abs(mid - lo), np.abs(hi - mid)], fmt="o" if categorical
+                    else "o-", color="C0", capsize=5, label=what)
+        if categorical:
+            ax.set_xlim(-0.5, len(points) - 0.5)
+    elif categorical:      # separate values: points with interval bars, no lines between them
         if binary:
             ps = [proportion(int(np.sum(v)), len(v)) for v in values]
             mid, lo, hi = [p.p for p in ps], [p.low for p in ps], [p.high for p in ps]
@@ -247,4 +256,87 @@ def ranking_figure(names: list[str], values, outcome: str, method: str, path: Pa
     ax.set_title(f"Sensitivity ranking of {outcome} ({method})\nmonotonic effects only; "
                  f"a saltelli sweep gives Sobol' indices", fontsize=10)
     ax.grid(alpha=0.3, axis="x")
+    return _save(fig, path)
+
+
+def _panels(n: int, width: float = 6.0, height: float = 3.6):
+    cols = 1 if n == 1 else 2
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    return fig, axes.ravel()
+
+
+def trend_panels(responses, param: str, path: Path, title: str = "") -> Path:
+    """Each outcome against a continuous parameter (one panel each): the smoothed curve with
+    its 95% bootstrap band, the unsmoothed statistic at each design value (dots sized by its
+    runs, when a value has several), and the trend test in the panel's title."""
+    fig, axes = _panels(len(responses))
+    for ax, r in zip(axes, responses):
+        ax.fill_between(r.grid, r.low, r.high, color="C0", alpha=0.25, label="95% band")
+        ax.plot(r.grid, r.curve, color="C0", lw=2, label=f"{r.statistic} (smoothed)")
+        if np.median(r.point_n) >= 5:
+            ax.scatter(r.points, r.point_stat, s=8 + 40 * r.point_n / r.point_n.max(),
+                       color="C1", alpha=0.7, label="each design value")
+        t = r.trend
+        size = (f"HR {t.estimate:.2f} [{t.low:.2f}, {t.high:.2f}]" if t.measure == "hazard ratio"
+                else f"{100 * t.estimate:+.0f} pts [{100 * t.low:+.0f}, {100 * t.high:+.0f}]"
+                if t.measure == "change in share"
+                else f"rho {t.estimate:+.2f} [{t.low:+.2f}, {t.high:+.2f}]")
+        ax.set_title(f"{r.label}\n{size}; {t.test.split(' (')[0]} p={t.pvalue:.2g}", fontsize=9)
+        ax.set_xlabel(param)
+        ax.set_ylabel(f"{r.statistic}" + ("" if r.unit in ("share", "week") else f" ({r.unit})"))
+        if r.unit == "share":
+            ax.set_ylim(-0.02, 1.02)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(title or f"Outcomes against {param}", fontsize=11)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def surface_panels(surfaces: list, labels: list[str], xlabel: str, ylabel: str,
+                   path: Path) -> Path:
+    """Heat maps of outcomes over two parameters (one panel each), the statistic and the
+    number of runs written in each cell."""
+    fig, axes = _panels(len(surfaces), 6.0, 4.4)
+    for ax, s, label in zip(axes, surfaces, labels):
+        im = ax.imshow(s.values, origin="lower", aspect="auto", cmap="viridis")
+        ax.set_xticks(range(len(s.x_labels)), s.x_labels, fontsize=7, rotation=30)
+        ax.set_yticks(range(len(s.y_labels)), s.y_labels, fontsize=7)
+        for i in range(s.values.shape[0]):
+            for j in range(s.values.shape[1]):
+                v = s.values[i, j]
+                text = "-" if not np.isfinite(v) else f"{v:.0%}" if \
+                    s.statistic.startswith("share") else f"{v:.3g}"
+                light = np.isfinite(v) and im.norm(v) > 0.6      # dark text on light cells
+                ax.text(j, i, f"{text}\n(n={int(s.counts[i, j])})", ha="center", va="center",
+                        color="black" if light else "white", fontsize=7)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_title(f"{label}: {s.statistic}", fontsize=9)
+        fig.colorbar(im, ax=ax)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def convergence_figure(sizes, first, first_ci, total, total_ci, names: list[str],
+                       outcome: str, path: Path) -> Path:
+    """Sobol' indices against the number of base samples used (the first n of the design):
+    settled estimates flatten and their intervals narrow."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
+    for ax, est, ci, what in ((axes[0], first, first_ci, "first order"),
+                              (axes[1], total, total_ci, "total order")):
+        for k, name in enumerate(names):
+            color = COLORS[k % len(COLORS)]
+            ax.plot(sizes, est[:, k], "o-", color=color, label=name)
+            ax.fill_between(sizes, ci[:, k, 0], ci[:, k, 1], color=color, alpha=0.15)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("base samples used")
+        ax.set_title(f"{what} index of {outcome}")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("Sobol' index (95% bootstrap interval)")
+    axes[1].legend(fontsize=8)
+    fig.suptitle("Convergence: indices against sample size")
     return _save(fig, path)

@@ -12,7 +12,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from experiments.analysis import plots
-from experiments.analysis.compare import (Comparison, check_outcomes, compare, load_groups,
+from experiments.analysis import response as resp
+from experiments.analysis.compare import (SIGNIFICANCE_NOTE, Comparison, SweepError,
+                                          check_outcomes, compare, headline, load_groups,
                                           summary_rows, terminal_table, test_rows)
 from experiments.runs.store import read_manifest, read_runs
 
@@ -105,103 +107,233 @@ def _html_table(head: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{h}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def write_report(c: Comparison, out: Path, command: str) -> tuple[Path, Path]:
-    """Write report.md and report.html (with their figures) into ``out``."""
+def write_report(c: Comparison, out: Path, command: str,
+                 outcomes: list[str] | None = None) -> tuple[Path, Path]:
+    """Write report.md and report.html (with their figures) into ``out``; with ``outcomes``,
+    a heat map of them when the groups come from one sweep that varied two parameters."""
     out.mkdir(parents=True, exist_ok=True)
     figs = make_figures(c, out)
+    if outcomes and len({g.sweep for g in c.groups}) == 1:
+        figs += heatmaps(c.groups[0].sweep, outcomes, out)
     groups = [[g.label, str(g.sweep), str(len(g.rows))] for g in c.groups]
     pairing = ("Runs are paired replicate by replicate (the groups share seeds: common random "
                "numbers), so paired tests are used (Wilcoxon signed-rank, McNemar)."
                if c.paired else "Runs are not paired, so two-sample tests are used "
                "(Mann-Whitney U, Fisher's exact test).")
     intro = ("Time-to-event outcomes treat runs without the event as right-censored at their "
-             "last week (Kaplan-Meier); medians of counts and amounts carry 95% bootstrap "
-             "intervals; shares carry 95% Wilson intervals. P-values are adjusted for multiple "
-             "comparisons with the Benjamini-Hochberg false discovery rate.")
+             "last week (Kaplan-Meier), including runs that ended early; medians of counts "
+             "and amounts carry 95% bootstrap intervals, and an amount that is zero in most "
+             "runs is described by the share of runs above zero and its mean; shares carry "
+             "95% Wilson intervals. Differences are each group minus the reference "
+             f"({c.reference}); for amounts the difference of the two medians, with a "
+             "bootstrap interval (paired runs resampled together). P-values are adjusted "
+             "for multiple comparisons with the Benjamini-Hochberg false discovery rate.")
     sum_head = ["outcome (unit)", "group", "runs", "estimate [95% interval]"]
-    test_head = ["outcome", "groups", "test", "p", "p (FDR-adjusted)", "effect"]
-    md = ["# Comparison report", "", f"Command: `{command}`", "", "## Groups", "",
+    test_head = ["outcome", "difference from the reference [95% interval]", "test", "p",
+                 "p (FDR-adjusted)", "further test"]
+    summary = headline(c)
+    md = ["# Comparison report", "", "## Summary", "", summary[0], "", *summary[1:], "",
+          SIGNIFICANCE_NOTE, "", f"Command: `{command}`", "", "## Groups", "",
           *_md_table(["group", "sweep", "runs"], groups), "", pairing, "", intro, "",
           "## Outcomes by group", "", *_md_table(sum_head, summary_rows(c)), "",
-          "## Tests between groups", "", *_md_table(test_head, test_rows(c)), "",
+          "## Differences from the reference", "", *_md_table(test_head, test_rows(c)), "",
           "## Figures", ""]
     for cap, path in figs:
         md += [f"### {cap}", "", f"![{cap}]({path.relative_to(out).as_posix()})", ""]
     md_path = out / "report.md"
     md_path.write_text("\n".join(md) + "\n", encoding="utf-8")
-    fig_html = "".join(f"<h3>{html.escape(cap)}</h3><img src='{path.relative_to(out).as_posix()}'"
-                       f" alt='{html.escape(cap)}'>" for cap, path in figs)
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Comparison report</title>
-<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}}
-table{{border-collapse:collapse;margin:1em 0;font-size:90%}}td,th{{border:1px solid #ccc;
-padding:3px 8px;text-align:left}}img{{max-width:100%}}code{{background:#f4f4f4}}</style>
-</head><body><h1>Comparison report</h1><p>Command: <code>{html.escape(command)}</code></p>
-<h2>Groups</h2>{_html_table(["group", "sweep", "runs"], groups)}<p>{html.escape(pairing)}</p>
-<p>{html.escape(intro)}</p><h2>Outcomes by group</h2>{_html_table(sum_head, summary_rows(c))}
-<h2>Tests between groups</h2>{_html_table(test_head, test_rows(c))}<h2>Figures</h2>{fig_html}
-</body></html>"""
-    html_path = out / "report.html"
-    html_path.write_text(page, encoding="utf-8")
+    body = (f"<h2>Groups</h2>{_html_table(['group', 'sweep', 'runs'], groups)}"
+            f"<p>{html.escape(pairing)}</p><p>{html.escape(intro)}</p>"
+            f"<h2>Outcomes by group</h2>{_html_table(sum_head, summary_rows(c))}"
+            f"<h2>Differences from the reference</h2>{_html_table(test_head, test_rows(c))}")
+    html_path = _write_html(out, "Comparison report", summary, command, body, figs)
     return md_path, html_path
 
 
-def response_figures(sweep: Path, outcomes: list[str], out: Path) -> list[tuple[str, Path]]:
-    """Each outcome against each varied parameter of a grid sweep (a heat map for two)."""
-    from experiments.analysis.sensitivity import outcome_value
+def _write_html(out: Path, title: str, summary: list[str], command: str, body: str,
+                figs: list[tuple[str, Path]]) -> Path:
+    """report.html: the summary first, then ``body`` (tables) and the figures."""
+    fig_html = "".join(f"<h3>{html.escape(cap)}</h3><img src='{path.relative_to(out).as_posix()}'"
+                       f" alt='{html.escape(cap)}'>" for cap, path in figs)
+    items = "".join(f"<li>{html.escape(x[2:])}</li>" for x in summary[1:])
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{title}</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}}
+table{{border-collapse:collapse;margin:1em 0;font-size:90%}}td,th{{border:1px solid #ccc;
+padding:3px 8px;text-align:left}}img{{max-width:100%}}code{{background:#f4f4f4}}</style>
+</head><body><h1>{title}</h1><h2>Summary</h2><p>{html.escape(summary[0])}</p><ul>{items}</ul>
+<p>{html.escape(SIGNIFICANCE_NOTE)}</p><p>Command: <code>{html.escape(command)}</code></p>
+{body}<h2>Figures</h2>{fig_html}</body></html>"""
+    path = out / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def _rows(sweep: Path) -> list[dict]:
+    table = read_runs(sweep)
+    return [r for r in (table.to_pylist() if table is not None else []) if r["status"] == "ok"]
+
+
+def _horizon(sweep: Path) -> int:
+    return int(read_manifest(sweep)["parameters"]["run"]["weeks"])
+
+
+def _label(outcome: str) -> str:
     from experiments.analysis.compare import AMOUNTS, BINARY, TIME_TO_EVENT
+    return (f"{TIME_TO_EVENT[outcome][0]} (KM median week)" if outcome in TIME_TO_EVENT else
+            f"{AMOUNTS[outcome][0]} ({AMOUNTS[outcome][1]})" if outcome in AMOUNTS
+            else f"{BINARY[outcome][0]} (share)")
+
+
+def continuous(sweep: Path, param: str, force: bool = False) -> bool:
+    """``param`` is numeric with more than ``MAX_GROUPS`` values (or ``force``): a response,
+    not groups."""
+    values = {r[param] for r in _rows(sweep) if param in r}
+    return resp.is_numeric(values) and (force or len(values) > MAX_GROUPS)
+
+
+MAX_GROUPS = 6    # a numeric parameter with more values is treated as continuous
+
+
+def heatmaps(sweep: Path, outcomes: list[str], out: Path) -> list[tuple[str, Path]]:
+    """Heat maps of the outcomes over a sweep's two varied parameters (any design: sampled
+    values are binned), one figure with a panel per outcome."""
     m = read_manifest(sweep)
     factors = [f["path"] for f in m["design"]["factors"]]
-    table = read_runs(sweep)
-    if not factors or table is None:
+    rows = _rows(sweep)
+    if len(factors) != 2 or not rows:
         return []
-    rows = [r for r in table.to_pylist() if r["status"] == "ok"]
+    px, py = factors
+    surfaces = [resp.surface(rows, px, py, o, _horizon(sweep)) for o in outcomes]
+    labels = [_label(o).replace(" (KM median week)", "") for o in outcomes]
+    return [(f"Outcomes over {px} and {py}",
+             plots.surface_panels(surfaces, labels, px, py,
+                                  out / "figures" / f"heatmap-{_slug(px)}-{_slug(py)}.png"))]
+
+
+def response_figures(sweep: Path, outcomes: list[str], out: Path) -> list[tuple[str, Path]]:
+    """Each outcome against each varied parameter (a smoothed response for a continuous
+    one), and a heat map for two."""
+    from experiments.analysis import statistics as st
+    from experiments.analysis.compare import BINARY, TIME_TO_EVENT, event_times
+    from experiments.analysis.sensitivity import outcome_value
+    m = read_manifest(sweep)
+    factors = [f["path"] for f in m["design"]["factors"]]
+    rows = _rows(sweep)
+    if not factors or not rows:
+        return []
     figs = []
-    for outcome in outcomes:
-        label = (f"{TIME_TO_EVENT[outcome][0]} week (censored at the horizon)"
-                 if outcome in TIME_TO_EVENT else
-                 f"{AMOUNTS[outcome][0]} ({AMOUNTS[outcome][1]})" if outcome in AMOUNTS
-                 else f"{BINARY[outcome][0]} (share)")
-        for param in factors:
-            values = sorted({r[param] for r in rows}, key=lambda v: (isinstance(v, str), v))
-            if len(values) < 2 or len(values) > 50:
-                continue
-            data = [np.array([outcome_value(r, outcome) for r in rows if r[param] == v])
-                    for v in values]
+    for param in factors:
+        if continuous(sweep, param):
+            rs = resp.responses(rows, param, outcomes, _horizon(sweep))
+            figs.append((f"Outcomes against {param}",
+                         plots.trend_panels(rs, param, out / "figures" /
+                                            f"response-{_slug(param)}.png")))
+            continue
+        values = sorted({r[param] for r in rows}, key=lambda v: (isinstance(v, str), v))
+        if len(values) < 2:
+            continue
+        for outcome in outcomes:
+            label, data, est = _label(outcome), None, None
+            if outcome in TIME_TO_EVENT:     # censored times: Kaplan-Meier medians
+                svs = [st.survival(*event_times([r for r in rows if r[param] == v], outcome))
+                       for v in values]
+                est = tuple(np.array([np.nan if m is None else m for m in ms], float) for ms in
+                            zip(*[(sv.median, sv.median_low, sv.median_high) for sv in svs])) \
+                    + ("KM median week (95% interval; missing: not reached)",)
+            else:
+                data = [np.array([outcome_value(r, outcome) for r in rows if r[param] == v])
+                        for v in values]
             figs.append((f"{label} against {param}",
                          plots.response_figure(values, data, param, label,
                                                out / "figures" / f"response-{outcome}-{_slug(param)}.png",
-                                               binary=outcome in BINARY)))
-        if len(factors) == 2 and m["design"]["kind"] == "grid":
-            px, py = factors
-            xs = sorted({r[px] for r in rows}, key=lambda v: (isinstance(v, str), v))
-            ys = sorted({r[py] for r in rows}, key=lambda v: (isinstance(v, str), v))
-            grid = np.full((len(ys), len(xs)), np.nan)
-            for i, yv in enumerate(ys):
-                for j, xv in enumerate(xs):
-                    v = [outcome_value(r, outcome) for r in rows if r[px] == xv and r[py] == yv]
-                    if v:
-                        grid[i, j] = np.median(v) if outcome not in BINARY else np.mean(v)
-            figs.append((f"{label} over {px} and {py}",
-                         plots.heatmap_figure(xs, ys, grid, px, py, label,
-                                              out / "figures" / f"heatmap-{outcome}.png",
-                                              "share" if outcome in BINARY else "median")))
-    return figs
+                                               binary=outcome in BINARY, estimates=est)))
+    return figs + heatmaps(sweep, outcomes, out)
+
+
+def response_report(sweep: Path, param: str, outcomes: list[str], out: Path,
+                    command: str) -> tuple[list[str], Path, Path]:
+    """The response of each outcome to a continuous ``param``: terminal lines, report.md and
+    report.html with the response figure (and a heat map when two parameters were varied)."""
+    rows = _rows(sweep)
+    rs = resp.responses(rows, param, outcomes, _horizon(sweep))
+    values = sorted({r[param] for r in rows})
+    clear = sorted((r for r in rs if _trend_clear(r.trend)), key=lambda r: -r.strength)
+    summary = [f"How the outcomes respond to {param} ({len(values)} values from "
+               f"{values[0]:.3g} to {values[-1]:.3g}, {len(rows)} runs):"]
+    summary += [f"- {r.sentence}" for r in clear[:3]]
+    if not clear:
+        summary.append("- no outcome shows a clear trend (every 95% interval includes none)")
+    flat = [r.label for r in rs if not _trend_clear(r.trend)]
+    if flat:
+        summary.append("- no clear trend in " + ", ".join(flat)
+                       + " (the 95% interval includes no change)")
+    method = ("Curves: the statistic of the runs near each value (tricube weights over the "
+              f"nearest {resp.SPAN:.0%} of runs), with a 95% band from {resp.N_BOOT} bootstrap "
+              "resamples of the runs. Trend tests: Spearman's rank correlation for amounts; "
+              "logistic regression on the parameter (likelihood-ratio test) for yes/no "
+              "outcomes; a Cox model on the parameter (score test) for times to an event, "
+              "where runs without the event, including runs that ended early, are censored "
+              "at their last week. P-values are adjusted together (Benjamini-Hochberg). Runs "
+              "share seeds across values (common random numbers), which makes these tests "
+              "conservative. Use --bins K to compare quantile groups instead.")
+    table = [[r.label, r.sentence, r.trend.test, f"{r.trend.pvalue:.3g}"] for r in rs]
+    head = ["outcome", "response [95% interval]", "trend test", "p (FDR-adjusted)"]
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    figs = [(f"Outcomes against {param}",
+             plots.trend_panels(rs, param, out / "figures" / f"response-{_slug(param)}.png"))]
+    figs += heatmaps(sweep, outcomes, out)
+    md = ["# Response report", "", "## Summary", "", summary[0], "", *summary[1:], "",
+          SIGNIFICANCE_NOTE, "", f"Command: `{command}`", "", method, "",
+          "## Responses", "", *_md_table(head, table), "", "## Figures", ""]
+    for cap, path in figs:
+        md += [f"### {cap}", "", f"![{cap}]({path.relative_to(out).as_posix()})", ""]
+    md_path = out / "report.md"
+    md_path.write_text("\n".join(md) + "\n", encoding="utf-8")
+    html_path = _write_html(out, "Response report", summary, command,
+                            f"<p>{html.escape(method)}</p><h2>Responses</h2>"
+                            f"{_html_table(head, table)}", figs)
+    lines = ["Summary", *summary, "", method, ""]
+    lines += [f"  {r.sentence}  [{r.trend.test} p={r.trend.pvalue:.3g} (adjusted)]" for r in rs]
+    lines += ["", SIGNIFICANCE_NOTE]
+    return lines, md_path, html_path
+
+
+def _trend_clear(t) -> bool:
+    null = 1.0 if t.measure == "hazard ratio" else 0.0
+    return t.low > null or t.high < null
 
 
 def compare_report(dirs: list[Path], by: str | None, outcomes: list[str] | None, out: Path,
-                   command: str) -> tuple[list[str], Path, Path]:
+                   command: str, reference: str | None = None, bins: int | None = None,
+                   response: bool = False) -> tuple[list[str], Path, Path]:
     """Compare the groups of ``dirs`` (split ``by`` a varied parameter): the terminal lines,
-    and report.md + report.html with figures written into ``out``."""
-    c = compare(load_groups([Path(d) for d in dirs], by), check_outcomes(outcomes))
-    md, page = write_report(c, Path(out), command)
+    and report.md + report.html with figures written into ``out``. A numeric ``by`` with many
+    values (or ``response``) gives the response to it instead, unless ``bins`` groups it."""
+    dirs = [Path(d) for d in dirs]
+    outcomes = check_outcomes(outcomes)
+    if by is not None and bins is None and len(dirs) == 1:
+        load_groups(dirs, by, minimum=1)                 # checks that --by was varied
+        if continuous(dirs[0], by, response):
+            if reference is not None:
+                raise SweepError(f"--reference: {by} is continuous here (a response, not "
+                                 f"groups); use --bins K to compare quantile groups")
+            return response_report(dirs[0], by, outcomes, out, command)
+    if response:
+        raise SweepError("--response needs --by a numeric parameter of one sweep, without --bins")
+    c = compare(load_groups(dirs, by, reference=reference, bins=bins), outcomes)
+    md, page = write_report(c, Path(out), command, outcomes if by else None)
     return terminal_table(c), md, page
 
 
 def plot_all(dirs: list[Path], by: str | None, outcomes: list[str] | None,
-             out: Path) -> list[tuple[str, Path]]:
+             out: Path, bins: int | None = None) -> list[tuple[str, Path]]:
     """Every figure of one or more sweeps into ``out/figures``: (caption, path) pairs."""
     outcomes, dirs, out = check_outcomes(outcomes), [Path(d) for d in dirs], Path(out)
-    figs = make_figures(compare(load_groups(dirs, by, minimum=1), outcomes), out)
+    if by is not None and bins is None and len(dirs) == 1 and continuous(dirs[0], by):
+        load_groups(dirs, by, minimum=1)
+        return response_figures(dirs[0], outcomes, out)
+    figs = make_figures(compare(load_groups(dirs, by, minimum=1, bins=bins), outcomes), out)
     if len(dirs) == 1:
         figs += response_figures(dirs[0], outcomes, out)
     return figs
