@@ -187,6 +187,21 @@ def test_solara_viz_can_re_create_the_keyword_model():
     assert json.dumps(summary(again, "stability-ai", seed)) == json.dumps(res.summary)
 
 
+def test_a_python_sweep_stores_the_runs_of_simulate(tmp_path):
+    """The sweep engine from Python (docs/api.md): each stored run is simulate's, seed and
+    design point as stored."""
+    from experiments.runs.sweep import make_spec, sweep
+    spec = make_spec("stability-ai", replicates=2, vary=["ceo.listening=0.1,0.8"],
+                     weeks=WEEKS, seed=7)
+    assert sweep(spec, tmp_path / "sweep", jobs=1).status == "complete"
+    runs = pd.read_parquet(tmp_path / "sweep" / "runs.parquet")
+    assert len(runs) == 4
+    for row in runs.to_dict("records"):
+        res = simulate(seed=row["seed"], weeks=WEEKS, **{"ceo.listening": row["ceo.listening"]})
+        for k in ("final_cash", "min_cash", "exec_departures", "total_raised"):
+            assert row[k] == res.summary[k], k
+
+
 # --------------------------------------------------------------------------- real clients
 
 OUTCOMES = ("final_cash", "min_cash", "exec_departures", "researcher_departures")
