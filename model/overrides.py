@@ -41,7 +41,7 @@ def named(scenario: str | Scenario | Parameters) -> tuple[str, Parameters]:
                     f"got {type(scenario).__name__}")
 
 
-def merged(overrides: Mapping[str, Any] | None, weeks: int | None = None,
+def _merged(overrides: Mapping[str, Any] | None, weeks: int | None = None,
            **overrides_kw: Any) -> dict[str, Any]:
     """The overrides of a dict, of keywords and of ``weeks`` (as ``run.weeks``) in one dict;
     a path given twice raises ParameterError."""
@@ -64,7 +64,7 @@ def resolve(scenario: str | Scenario | Parameters = DEFAULT_SCENARIO, weeks: int
     the scenario's own tree is returned; otherwise a new one (the scenario is not changed).
     Bad names or values raise ParameterError (one line, naming the valid choices)."""
     _, params = named(scenario)
-    values = merged(overrides, weeks, **overrides_kw)
+    values = _merged(overrides, weeks, **overrides_kw)
     if not values:
         return params
     data = to_dict(params)

@@ -117,7 +117,8 @@ def test_weeks_sets_the_horizon_and_nothing_else():
     (lambda: StartupModel(scenario="nope"), ["unknown scenario", "stability-ai"]),
     (lambda: StartupModel(seed=1, rng=2), ["seed", "rng"]),
     (lambda: StartupModel(load("stability-ai").params, scenario="board-control"), ["not both"]),
-])
+], ids=["scenario", "path", "entry", "section", "range", "weeks", "weeks-twice", "path-twice",
+        "model-scenario", "model-seed-rng", "model-params-and-scenario"])
 def test_bad_names_and_values_raise_one_line_naming_the_choices(call, words):
     with pytest.raises(ParameterError) as err:
         call()
