@@ -35,6 +35,7 @@ from model.finances import Ledger
 from model.fundraising import Fundraising
 from model.investors import Investor
 from model.network import Contagion, tie_colleagues, tie_newcomer
+from model.overrides import model_arguments
 from model.parameters import Parameters
 from model.promises import AUDIENCES, PromiseBook
 from model.trust import Credibility
@@ -83,9 +84,17 @@ class StartupModel(mesa.Model):
         params: the validated parameter tree (see :mod:`model.parameters`).
         seed: seed of the model's random generator; the same seed gives the same run.
         ceo_class: the founder-CEO's class (default :class:`model.ceo.CEO`).
+        scenario, weeks, rng, **overrides: the keyword form ``mesa.batch_run`` calls, e.g.
+            ``StartupModel(scenario="stability-ai", rng=3, **{"ceo.listening": 0.8})``:
+            a scenario by name (instead of ``params``), its horizon, the seed by Mesa's
+            name, parameter values by dotted path (see :mod:`model.overrides`).
     """
 
-    def __init__(self, params: Parameters, seed: int | None = None, ceo_class=None) -> None:
+    def __init__(self, params: Parameters | None = None, seed: int | None = None, ceo_class=None,
+                 *, scenario: str | None = None, weeks: int | None = None, rng=None,
+                 **overrides) -> None:
+        if params is None or overrides or any(x is not None for x in (scenario, weeks, rng)):
+            params, seed = model_arguments(params, seed, scenario, weeks, rng, overrides)
         super().__init__(rng=seed)
         self.p = p = params
         self.start = p.start

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
-
-import mesa
-
 from pathlib import Path
 
 from model import StartupModel
+from model.api import forget  # noqa: F401  (sweeps and validation import it from here)
 from model.outcomes import summary
+from model.overrides import resolve
 from model.parameters import ParameterError
 from model.scenarios import Scenario, from_text, load
 
@@ -30,23 +28,10 @@ def load_scenario(name: str, sets=(), calibrated: bool = True) -> Scenario:
 
 def simulate(scenario: Scenario, seed: int, weeks: int | None = None) -> StartupModel:
     """Run ``scenario`` once with ``seed`` (its distributions, if any, drawn from the seed);
-    ``weeks`` overrides its horizon."""
-    params = scenario.params_for(seed)
-    if weeks is not None:   # a copy: the scenario's own parameters stay as loaded
-        params = dataclasses.replace(params, run=dataclasses.replace(params.run, weeks=weeks))
-    return StartupModel(params, seed=seed).run()
-
-
-def forget(model) -> None:
-    """Let a finished model be freed.
-
-    Mesa 3.3 numbers agents from a class-level dict keyed by model (``Agent._ids``), which
-    keeps every model ever built alive; a process that runs thousands of models (a sweep
-    worker) would grow without bound. Mesa 3.5 has no such dict.
-    """
-    ids = mesa.Agent.__dict__.get("_ids")
-    if isinstance(ids, dict):
-        ids.pop(model, None)
+    ``weeks`` overrides its horizon (on a copy: the scenario's own parameters stay as
+    loaded). The finished model, for the callers that read it; :func:`model.simulate`
+    returns the same run as tables."""
+    return StartupModel(resolve(scenario, weeks, seed=seed), seed=seed).run()
 
 
 def summaries(scenario: Scenario, seeds: list[int]) -> list[dict]:
