@@ -484,7 +484,7 @@ def test_validate_with_possible_facts_exits_0(tmp_path):
     path.write_text(POSSIBLE, encoding="utf-8")
     r = cli("validate", "--seeds", 3, "--facts", path)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "1 of 1 fitted facts pass; 0 of 0 held-back facts pass" in r.stdout
+    assert r.stdout.rstrip().endswith("1 of 1 fitted facts pass")
 
 
 def test_validate_with_a_bad_facts_file_exits_2_with_one_error_line(tmp_path):

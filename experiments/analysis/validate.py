@@ -73,6 +73,7 @@ def table(results: list[FactResult], n_seeds: int, scenario: str) -> list[str]:
         lines.append("")
     fit = [r for r in results if r.use == "fit"]
     held = [r for r in results if r.use == "check"]
-    lines.append(f"{sum(r.passed for r in fit)} of {len(fit)} fitted facts pass; "
-                 f"{sum(r.passed for r in held)} of {len(held)} held-back facts pass")
+    parts = [f"{sum(r.passed for r in rows)} of {len(rows)} {kind} facts pass"
+             for rows, kind in ((fit, "fitted"), (held, "held-back")) if rows]
+    lines.append("; ".join(parts))
     return lines
