@@ -79,6 +79,7 @@ def build_parser(prog: str = "run.py") -> Parser:
     sp.add_argument("--root-seed", type=_seed, default=None, help="root seed of the seed sequence")
     sp.add_argument("--facts", type=Path, metavar="FILE",
                     help="a facts file (.facts.toml) to check (default: the scenario's own facts)")
+    sp.add_argument("--no-progress", action="store_true", help="no progress output")
 
     sp = sub.add_parser("calibrate", help="screen the parameters, fit the free ones to the "
                         "case's facts by ABC-SMC, check every fact on the posterior")
@@ -177,6 +178,7 @@ def build_parser(prog: str = "run.py") -> Parser:
     sp = sub.add_parser("docs", help="regenerate the generated parts of docs/ODD.md "
                         "(validation tables, adopted calibration summaries)")
     sp.add_argument("--seeds", type=_positive("--seeds"), default=200, help="runs (default 200)")
+    sp.add_argument("--no-progress", action="store_true", help="no progress output")
 
     sp = sub.add_parser("bench", help="time the baseline against a trivial Mesa model")
     sp.add_argument("--runs", type=_positive("--runs"), default=40, help="timed runs (default 40)")
@@ -229,12 +231,14 @@ def cmd_simulate(args, results: Path) -> int:
 
 
 def cmd_validate(args, results: Path) -> int:
+    from experiments.runs.progress import counting
     from experiments.analysis.facts import load_facts
     from experiments.analysis.validate import DEFAULT_ROOT_SEED, all_passed, table, validate
     sc = _scenario(args)
     facts = load_facts(args.facts if args.facts is not None else sc)   # bad file: exit 2 now
     root = DEFAULT_ROOT_SEED if args.root_seed is None else args.root_seed
-    results = validate(sc, args.seeds, root, facts)
+    with counting(args.seeds, "validate", enabled=not args.no_progress):
+        results = validate(sc, args.seeds, root, facts)
     print("\n".join(table(results, args.seeds, sc.name)))
     return 0 if all_passed(results) else 1
 
@@ -398,12 +402,15 @@ def cmd_dashboard(args, results: Path) -> int:
 
 
 def cmd_docs(args, results: Path) -> int:
+    from experiments.runs.progress import counting
     from experiments.analysis.odd import generated_blocks, update
     root = Path(results).resolve().parent
     odd = root / "docs" / "ODD.md"
     if not odd.exists():
         raise UsageError(f"docs: {odd} not found (run from the project's folder)")
-    done = update(odd, generated_blocks(root, args.seeds))
+    with counting(None, "docs", enabled=not args.no_progress):
+        blocks = generated_blocks(root, args.seeds)
+    done = update(odd, blocks)
     print(f"updated {odd}: {', '.join(done) or 'no generated blocks found'}")
     return 0
 
@@ -425,12 +432,16 @@ def main(argv=None, results: Path | str = "results", prog: str | None = None) ->
     from model.parameters import ParameterError
     argv = list(sys.argv[1:] if argv is None else argv)
     prog = prog or "govsim"
+    args = None
     try:
         args = build_parser(prog).parse_args(argv)
         handler = HANDLERS[args.command]
         if args.command in TAKES_ARGV:
-            return handler(args, Path(results), argv=argv)
-        return handler(args, Path(results))
+            status = handler(args, Path(results), argv=argv)
+        else:
+            status = handler(args, Path(results))
+        sys.stdout.flush()        # a reader gone away is noticed here, not at exit
+        return status
     except (UsageError, ParameterError, DesignError, SweepError, CalibrationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -445,9 +456,33 @@ def main(argv=None, results: Path | str = "results", prog: str | None = None) ->
             pass
         return 141
     except OSError as exc:        # an output folder that cannot be written, a full disk, ...
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"error: {os_error_line(exc, getattr(args, 'out', None))}", file=sys.stderr)
         return 2
+    except Exception as exc:      # a damaged data file (pyarrow cannot read it)
+        if type(exc).__module__.split(".")[0] != "pyarrow":
+            raise                 # anything else is a bug: its traceback is wanted
+        print(f"error: cannot read a data file: {_first_line(exc)}", file=sys.stderr)
+        return 2
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def os_error_line(exc: OSError, out: Path | None = None) -> str:
+    """One line for an OSError; blamed on ``--out`` when it is about that folder (the folder,
+    one of its parents, a file in it, or a temporary file beside it)."""
+    what = exc.strerror or _first_line(exc)
+    if exc.filename is None:
+        return what
+    path = Path(exc.filename)
+    if out is not None:
+        out = Path(out)
+        if path.parent == out.parent and path.name.startswith(f".{out.name}."):
+            return f"--out {out}: cannot write there ({what})"      # our temporary file
+        if path == out or out in path.parents or path in out.parents:
+            return f"--out {out}: cannot write there ({path}: {what})"
+    return f"{path}: {what}"
 
 
 def console() -> None:

@@ -8,6 +8,7 @@ import mesa
 
 from pathlib import Path
 
+from experiments.runs.progress import tick
 from model import StartupModel
 from model.outcomes import summary
 from model.parameters import ParameterError
@@ -29,11 +30,14 @@ def load_scenario(name: str, sets=(), calibrated: bool = True) -> Scenario:
 
 
 def simulate(scenario: Scenario, seed: int, weeks: int | None = None) -> StartupModel:
-    """Run ``scenario`` once with ``seed``; ``weeks`` overrides its horizon."""
+    """Run ``scenario`` once with ``seed``; ``weeks`` overrides its horizon. Counts one step
+    of the progress shown around it, if any (:func:`experiments.runs.progress.counting`)."""
     params = scenario.params
     if weeks is not None:   # a copy: the scenario's own parameters stay as loaded
         params = dataclasses.replace(params, run=dataclasses.replace(params.run, weeks=weeks))
-    return StartupModel(params, seed=seed).run()
+    model = StartupModel(params, seed=seed).run()
+    tick()
+    return model
 
 
 def forget(model) -> None:
