@@ -55,13 +55,25 @@ def no_temporary_files(root: Path) -> None:
 
 # --------------------------------------------------------------------------- --out
 
-@pytest.mark.parametrize("command", list(OUT_COMMANDS))
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory):
+    """A small finished sweep for the commands that read one (compare, plot)."""
+    out = tmp_path_factory.mktemp("swept") / "s"
+    r = in_process("sweep", "--vary", "ceo.listening=0.2,0.8", "--replicates", 20, "--jobs", 1,
+                   "--no-progress", "--out", out)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+@pytest.mark.parametrize("command", [*OUT_COMMANDS, "compare", "plot"])
 @pytest.mark.parametrize("where", ["below a file", "below /dev/null"])
-def test_an_impossible_out_is_one_line_naming_it(command, where, tmp_path):
+def test_an_impossible_out_is_one_line_naming_it(command, where, tmp_path, request):
     (tmp_path / "notes.txt").write_text("a file, not a folder")
     out = tmp_path / "notes.txt" / "x" if where == "below a file" else Path("/dev/null/x")
     before = files(tmp_path)
-    line = one_error_line(in_process(*OUT_COMMANDS[command], "--out", out))
+    args = OUT_COMMANDS.get(command) or [command, request.getfixturevalue("swept"), "--by",
+                                         "ceo.listening"]
+    line = one_error_line(in_process(*args, "--out", out))
     assert f"--out {out}" in line
     assert files(tmp_path) == before
 
