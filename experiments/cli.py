@@ -9,6 +9,7 @@ command exits with 130; a closed output pipe (``| head``) ends the command quiet
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from pathlib import Path
@@ -473,7 +474,9 @@ def os_error_line(exc: OSError, out: Path | None = None) -> str:
     """One line for an OSError; blamed on ``--out`` when it is about that folder (the folder,
     one of its parents, a file in it, or a temporary file beside it)."""
     what = exc.strerror or _first_line(exc)
-    if exc.filename is None:
+    if exc.filename is None:          # e.g. a full disk noticed when a file is closed
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+            return f"--out {out}: cannot write there ({what})" if out else f"cannot write: {what}"
         return what
     path = Path(exc.filename)
     if out is not None:

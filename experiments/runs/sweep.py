@@ -24,6 +24,7 @@ From Python::
 
 from __future__ import annotations
 
+import errno
 import importlib
 import json
 import platform
@@ -287,14 +288,22 @@ def batches(missing: list[int], size: int) -> list[list[int]]:
     return out
 
 
+WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+
+
 def store_error(root: Path, exc: OSError) -> SweepError:
-    """One line for a store that cannot be written any more (a full disk, a removed folder)."""
+    """One line for a sweep stopped by the system: a store that cannot be written any more (a
+    full disk, a removed folder), or a lost connection to a cluster."""
     if not root.is_dir():
         return SweepError(f"{root}: the sweep directory was removed while the sweep ran; "
                           f"stopped")
-    what = exc.strerror or (str(exc).splitlines() or [type(exc).__name__])[0]
-    return SweepError(f"{root}: cannot write the sweep ({what}); the runs stored so far are "
-                      f"kept: continue with --resume once that is fixed")
+    what = exc.strerror or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if exc.filename is not None or exc.errno in WRITE_ERRORS:
+        why = f"cannot write the sweep ({what})"
+    else:
+        why = f"the sweep stopped ({type(exc).__name__}: {what})"
+    return SweepError(f"{root}: {why}; the runs stored so far are kept: continue with "
+                      f"--resume once that is fixed")
 
 
 def run_sweep(spec: SweepSpec, root: Path, executor, manifest: dict, resume: bool,
