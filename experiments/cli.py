@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 COMMANDS = ("scenarios", "params", "simulate", "validate", "calibrate", "sweep", "runs",
@@ -21,6 +23,42 @@ COMMANDS = ("scenarios", "params", "simulate", "validate", "calibrate", "sweep",
 
 class UsageError(Exception):
     """Bad command-line input: one line, exit status 2."""
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM (``kill``, ``timeout``) or SIGHUP (the terminal closed): the command stops as
+    for Ctrl-C, keeping what it finished, and exits with 128 + the signal number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def stopped_by(exc: KeyboardInterrupt) -> str:
+    if isinstance(exc, Stopped):
+        return f"stopped by {signal.Signals(exc.signum).name}"
+    return "interrupted"
+
+
+def exit_status(exc: KeyboardInterrupt) -> int:
+    return 128 + (exc.signum if isinstance(exc, Stopped) else signal.SIGINT)
+
+
+def _stop_on_signals() -> dict:
+    """Make SIGTERM and SIGHUP stop this process as Ctrl-C does; returns the handlers they
+    had. Worker processes forked from this one die of the signal as before."""
+    owner = os.getpid()
+
+    def handler(signum, frame):
+        if os.getpid() != owner:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise Stopped(signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
 
 
 class Parser(argparse.ArgumentParser):
@@ -264,10 +302,10 @@ def cmd_calibrate(args, results: Path, argv=()) -> int:
                         generations=args.generations, jobs=args.jobs, seed=args.seed,
                         resume=args.resume, force=args.force, screen_top=args.top, free=free,
                         sets=args.sets, progress=not args.no_progress)
-    except KeyboardInterrupt:
-        print(f"error: interrupted; finished generations are stored in {out}; continue with "
-              f"--resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print(f"error: {stopped_by(exc)}; finished generations are stored in {out}; continue "
+              f"with --resume", file=sys.stderr)
+        return exit_status(exc)
     a = res.abc
     print(f"calibration of '{args.scenario}': {len(res.free)} free parameters, "
           f"{len(a.epsilons)} generations, {sum(a.evaluations)} runs, final tolerance "
@@ -311,10 +349,10 @@ def cmd_sweep(args, results: Path, argv=()) -> int:
         res = sweep(spec, out, args.jobs, args.scheduler, resume, args.force,
                     progress=not args.no_progress, argv=argv, batch=args.chunk_size,
                     on_start=started)
-    except KeyboardInterrupt:
-        print(f"error: interrupted; finished runs are stored in {out}; continue with "
-              f"--resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print(f"error: {stopped_by(exc)}; finished runs are stored in {out}; continue "
+              f"with --resume", file=sys.stderr)
+        return exit_status(exc)
     if res.status == "already complete":
         print(f"{out}: sweep already complete ({res.done} runs, {res.failed} failed)")
         return 1 if res.failed else 0
@@ -434,6 +472,7 @@ def main(argv=None, results: Path | str = "results", prog: str | None = None) ->
     argv = list(sys.argv[1:] if argv is None else argv)
     prog = prog or "govsim"
     args = None
+    previous = _stop_on_signals()
     try:
         args = build_parser(prog).parse_args(argv)
         handler = HANDLERS[args.command]
@@ -446,9 +485,9 @@ def main(argv=None, results: Path | str = "results", prog: str | None = None) ->
     except (UsageError, ParameterError, DesignError, SweepError, CalibrationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print(f"error: {stopped_by(exc)}", file=sys.stderr)
+        return exit_status(exc)
     except BrokenPipeError:
         # The reader went away (e.g. "| head"): stop quietly, as command-line tools do.
         try:
@@ -464,6 +503,9 @@ def main(argv=None, results: Path | str = "results", prog: str | None = None) ->
             raise                 # anything else is a bug: its traceback is wanted
         print(f"error: cannot read a data file: {_first_line(exc)}", file=sys.stderr)
         return 2
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
 
 
 def _first_line(exc: BaseException) -> str:

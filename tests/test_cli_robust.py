@@ -10,9 +10,10 @@ any file system): the writer raises the OSError the system would.
 import errno
 import io
 import os
-import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -259,3 +260,37 @@ def test_progress_of_unknown_size_counts(monkeypatch):
     bar = progress.Progress(None, stream=stream, label="docs")
     bar.update(3)
     assert stream.getvalue().startswith("docs: 3 runs, ")
+
+
+# --------------------------------------------------------------------------- kill, timeout
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_sweep_stopped_by_kill_says_so_keeps_its_runs_and_leaves_no_worker(sig, tmp_path):
+    """`kill PID` (or `timeout`, or closing the terminal) stops a sweep as Ctrl-C does: one
+    line, exit status 128 + the signal, the manifest counts what is stored, no worker left."""
+    out = tmp_path / "s"
+    p = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "sweep", "--replicates", "3000",
+                          "--weeks", "30", "--jobs", "2", "--chunk-size", "10", "--no-progress",
+                          "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list((out / "parts" / "runs").glob("part-*.parquet")):
+            assert p.poll() is None and time.monotonic() < deadline, p.communicate()
+            time.sleep(0.01)
+        p.send_signal(sig)                        # the process only, as `kill PID` does
+        _, stderr = p.communicate(timeout=120)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+    assert p.returncode == 128 + sig, stderr
+    lines = stderr.splitlines()
+    assert lines[-1].startswith(f"error: stopped by {signal.Signals(sig).name}") and \
+        "--resume" in lines[-1], stderr
+    assert "Traceback" not in stderr and len(lines) == 2
+    m = store_module.read_manifest(out)
+    stored = sum(pq.read_metadata(f).num_rows for f in (out / "parts" / "runs").glob("*.parquet"))
+    assert m["status"] == "interrupted" and m["runs_done"] == stored > 0
+    time.sleep(0.5)
+    left = subprocess.run(["pgrep", "-g", str(p.pid)], capture_output=True, text=True).stdout
+    assert left.strip() == "", left                # no worker outlives the sweep

@@ -377,6 +377,7 @@ def stopped(store: Store, manifest: dict) -> None:
     if not store.root.is_dir():
         return
     try:
+        store.tidy()             # what a stopped worker was writing
         ids, failed = store.done()
         manifest.update(runs_done=len(ids) - failed, runs_failed=failed, status="interrupted",
                         end=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
