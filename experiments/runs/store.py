@@ -5,7 +5,8 @@ The store (a directory) holds ``manifest.json`` and, while the sweep runs, one p
 batch of runs under ``parts/``, written atomically (temporary file + rename). At the end the
 parts are merged (streaming, in fixed-size row groups) into ``runs.parquet``,
 ``events.parquet`` and, with trajectories, ``trajectories.parquet``: the same bytes whatever
-the worker count, completion order or interruptions.
+the worker count, completion order or interruptions. A finished sweep that grows (more
+replicates) turns its merged tables back into its first part (:meth:`Store.unmerge`).
 """
 
 from __future__ import annotations
@@ -208,9 +209,9 @@ class Store:
         """The rows of a table's parts in run order, a row group at a time (a grown sweep's
         first part is a whole merged table: never read at once)."""
         for name in self._part_names(table):
-            f = pq.ParquetFile(self.parts / table / name)
-            for g in range(f.num_row_groups):
-                yield f.read_row_group(g).cast(self.schemas[table])
+            with pq.ParquetFile(self.parts / table / name) as f:
+                for g in range(f.num_row_groups):
+                    yield f.read_row_group(g).cast(self.schemas[table])
 
     def _merge(self, t: str, tmp: Path) -> None:
         size, buffer, buffered, written = ROW_GROUP[t], [], 0, 0
