@@ -356,9 +356,9 @@ def cmd_sweep(args, results: Path, argv=()) -> int:
     if res.status == "already complete":
         print(f"{out}: sweep already complete ({res.done} runs, {res.failed} failed)")
         return 1 if res.failed else 0
-    rate = (res.done + res.failed) / res.seconds if res.seconds > 0 else 0.0
+    rate = res.ran / res.seconds if res.seconds > 0 else 0.0
     print(f"sweep {res.status}: {res.done} runs ok, {res.failed} failed, of {res.total}; "
-          f"{res.seconds:.1f} s this session ({rate:.1f} runs/s) -> {out}")
+          f"{res.ran} run in {res.seconds:.1f} s this session ({rate:.1f} runs/s) -> {out}")
     return 1 if res.failed else 0
 
 

@@ -268,6 +268,7 @@ class SweepResult:
     failed: int
     status: str        # complete, interrupted, already complete
     seconds: float
+    ran: int = 0       # runs made this session (a resumed or grown sweep: the missing ones)
 
 
 def batch_size(n_runs: int) -> int:
@@ -367,7 +368,7 @@ def run_sweep(spec: SweepSpec, root: Path, executor, manifest: dict, resume: boo
             bar.close()
     store.remove_parts()
     return SweepResult(spec.n_runs, manifest["runs_done"], manifest["runs_failed"],
-                       "complete", time.monotonic() - t0)
+                       "complete", time.monotonic() - t0, spec.n_runs - len(done_ids))
 
 
 def stopped(store: Store, manifest: dict) -> None:
