@@ -9,8 +9,11 @@ command exits with 130; a closed output pipe (``| head``) ends the command quiet
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 COMMANDS = ("scenarios", "params", "simulate", "validate", "calibrate", "sweep", "runs",
@@ -20,6 +23,42 @@ COMMANDS = ("scenarios", "params", "simulate", "validate", "calibrate", "sweep",
 
 class UsageError(Exception):
     """Bad command-line input: one line, exit status 2."""
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM (``kill``, ``timeout``) or SIGHUP (the terminal closed): the command stops as
+    for Ctrl-C, keeping what it finished, and exits with 128 + the signal number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def stopped_by(exc: KeyboardInterrupt) -> str:
+    if isinstance(exc, Stopped):
+        return f"stopped by {signal.Signals(exc.signum).name}"
+    return "interrupted"
+
+
+def exit_status(exc: KeyboardInterrupt) -> int:
+    return 128 + (exc.signum if isinstance(exc, Stopped) else signal.SIGINT)
+
+
+def _stop_on_signals() -> dict:
+    """Make SIGTERM and SIGHUP stop this process as Ctrl-C does; returns the handlers they
+    had. Worker processes forked from this one die of the signal as before."""
+    owner = os.getpid()
+
+    def handler(signum, frame):
+        if os.getpid() != owner:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise Stopped(signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
 
 
 class Parser(argparse.ArgumentParser):
@@ -81,6 +120,7 @@ def build_parser(prog: str = "run.py") -> Parser:
     sp.add_argument("--root-seed", type=_seed, default=None, help="root seed of the seed sequence")
     sp.add_argument("--facts", type=Path, metavar="FILE",
                     help="a facts file (.facts.toml) to check (default: the scenario's own facts)")
+    sp.add_argument("--no-progress", action="store_true", help="no progress output")
 
     sp = sub.add_parser("calibrate", help="screen the parameters, fit the free ones to the "
                         "case's facts by ABC-SMC, check every fact on the posterior")
@@ -193,6 +233,7 @@ def build_parser(prog: str = "run.py") -> Parser:
     sp = sub.add_parser("docs", help="regenerate the generated parts of docs/ODD.md "
                         "(validation tables, adopted calibration summaries)")
     sp.add_argument("--seeds", type=_positive("--seeds"), default=200, help="runs (default 200)")
+    sp.add_argument("--no-progress", action="store_true", help="no progress output")
 
     sp = sub.add_parser("new-case", help="write a commented template scenario and facts file "
                         "for a new company")
@@ -253,6 +294,7 @@ def cmd_simulate(args, results: Path) -> int:
 
 
 def cmd_validate(args, results: Path) -> int:
+    from experiments.runs.progress import counting
     from experiments.analysis.facts import load_facts
     from experiments.analysis.validate import DEFAULT_ROOT_SEED, all_passed, table, validate
     sc = _scenario(args)
@@ -262,7 +304,8 @@ def cmd_validate(args, results: Path) -> int:
         facts = beside                    # a scenario file's own facts, NAME.facts.toml beside it
     facts = load_facts(facts if facts is not None else sc)   # bad file: exit 2 now
     root = DEFAULT_ROOT_SEED if args.root_seed is None else args.root_seed
-    results = validate(sc, args.seeds, root, facts)
+    with counting(args.seeds, "validate", enabled=not args.no_progress):
+        results = validate(sc, args.seeds, root, facts)
     print("\n".join(table(results, args.seeds, sc.name)))
     return 0 if all_passed(results) else 1
 
@@ -287,10 +330,10 @@ def cmd_calibrate(args, results: Path, argv=()) -> int:
                         generations=args.generations, jobs=args.jobs, seed=args.seed,
                         resume=args.resume, force=args.force, screen_top=args.top, free=free,
                         sets=args.sets, progress=not args.no_progress)
-    except KeyboardInterrupt:
-        print(f"error: interrupted; finished generations are stored in {out}; continue with "
-              f"--resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print(f"error: {stopped_by(exc)}; finished generations are stored in {out}; continue "
+              f"with --resume", file=sys.stderr)
+        return exit_status(exc)
     a = res.abc
     print(f"calibration of '{args.scenario}': {len(res.free)} free parameters, "
           f"{len(a.epsilons)} generations, {sum(a.evaluations)} runs, final tolerance "
@@ -334,16 +377,16 @@ def cmd_sweep(args, results: Path, argv=()) -> int:
         res = sweep(spec, out, args.jobs, args.scheduler, resume, args.force,
                     progress=not args.no_progress, argv=argv, batch=args.chunk_size,
                     on_start=started)
-    except KeyboardInterrupt:
-        print(f"error: interrupted; finished runs are stored in {out}; continue with "
-              f"--resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print(f"error: {stopped_by(exc)}; finished runs are stored in {out}; continue "
+              f"with --resume", file=sys.stderr)
+        return exit_status(exc)
     if res.status == "already complete":
         print(f"{out}: sweep already complete ({res.done} runs, {res.failed} failed)")
         return 1 if res.failed else 0
-    rate = (res.done + res.failed) / res.seconds if res.seconds > 0 else 0.0
+    rate = res.ran / res.seconds if res.seconds > 0 else 0.0
     print(f"sweep {res.status}: {res.done} runs ok, {res.failed} failed, of {res.total}; "
-          f"{res.seconds:.1f} s this session ({rate:.1f} runs/s) -> {out}")
+          f"{res.ran} run in {res.seconds:.1f} s this session ({rate:.1f} runs/s) -> {out}")
     return 1 if res.failed else 0
 
 
@@ -453,12 +496,15 @@ def cmd_new_case(args, results: Path) -> int:
 
 
 def cmd_docs(args, results: Path) -> int:
+    from experiments.runs.progress import counting
     from experiments.analysis.odd import generated_blocks, update
     root = Path(results).resolve().parent
     odd = root / "docs" / "ODD.md"
     if not odd.exists():
         raise UsageError(f"docs: {odd} not found (run from the project's folder)")
-    done = update(odd, generated_blocks(root, args.seeds))
+    with counting(None, "docs", enabled=not args.no_progress):
+        blocks = generated_blocks(root, args.seeds)
+    done = update(odd, blocks)
     print(f"updated {odd}: {', '.join(done) or 'no generated blocks found'}")
     from experiments.analysis.template import parameter_table
     guide = root / "docs" / "scenarios.md"
@@ -486,18 +532,23 @@ def main(argv=None, results: Path | str = "results", prog: str | None = None) ->
     from model.parameters import ParameterError
     argv = list(sys.argv[1:] if argv is None else argv)
     prog = prog or "govsim"
+    args = None
+    previous = _stop_on_signals()
     try:
         args = build_parser(prog).parse_args(argv)
         handler = HANDLERS[args.command]
         if args.command in TAKES_ARGV:
-            return handler(args, Path(results), argv=argv)
-        return handler(args, Path(results))
+            status = handler(args, Path(results), argv=argv)
+        else:
+            status = handler(args, Path(results))
+        sys.stdout.flush()        # a reader gone away is noticed here, not at exit
+        return status
     except (UsageError, ParameterError, DesignError, SweepError, CalibrationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print(f"error: {stopped_by(exc)}", file=sys.stderr)
+        return exit_status(exc)
     except BrokenPipeError:
         # The reader went away (e.g. "| head"): stop quietly, as command-line tools do.
         try:
@@ -506,9 +557,38 @@ def main(argv=None, results: Path | str = "results", prog: str | None = None) ->
             pass
         return 141
     except OSError as exc:        # an output folder that cannot be written, a full disk, ...
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"error: {os_error_line(exc, getattr(args, 'out', None))}", file=sys.stderr)
         return 2
+    except Exception as exc:      # a damaged data file (pyarrow cannot read it)
+        if type(exc).__module__.split(".")[0] != "pyarrow":
+            raise                 # anything else is a bug: its traceback is wanted
+        print(f"error: cannot read a data file: {_first_line(exc)}", file=sys.stderr)
+        return 2
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def os_error_line(exc: OSError, out: Path | None = None) -> str:
+    """One line for an OSError; blamed on ``--out`` when it is about that folder (the folder,
+    one of its parents, a file in it, or a temporary file beside it)."""
+    what = exc.strerror or _first_line(exc)
+    if exc.filename is None:          # e.g. a full disk noticed when a file is closed
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+            return f"--out {out}: cannot write there ({what})" if out else f"cannot write: {what}"
+        return what
+    path = Path(exc.filename)
+    if out is not None:
+        out = Path(out)
+        if path.parent == out.parent and path.name.startswith(f".{out.name}."):
+            return f"--out {out}: cannot write there ({what})"      # our temporary file
+        if path == out or out in path.parents or path in out.parents:
+            return f"--out {out}: cannot write there ({path}: {what})"
+    return f"{path}: {what}"
 
 
 def console() -> None:

@@ -36,6 +36,20 @@ def cli(*args, timeout=300):
                           capture_output=True, text=True, timeout=timeout)
 
 
+def in_process(*args, results=ROOT / "results"):
+    """``run.py`` with ``args`` in this process (same code path as the command, no
+    interpreter start-up): a CompletedProcess with the exit status, stdout and stderr."""
+    import contextlib
+    import io
+    import subprocess
+
+    from experiments.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in args], results=results, prog="run.py")
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
 def make_params(name: str = BASELINE, *sets: str):
     """Validated parameters of scenario ``name`` with ``path=value`` overrides."""
     return load(name, list(sets)).params

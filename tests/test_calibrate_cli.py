@@ -79,3 +79,24 @@ def test_a_sweep_can_draw_its_parameters_from_the_posterior(small, tmp_path):
     assert manifest["identity"]["draws_from"] == str(cal)
     bad = cli("sweep", "--replicates", 2, "--posterior", tmp_path, "--out", tmp_path / "x")
     assert "not a calibration folder" in one_error_line(bad)
+
+
+def test_a_posterior_sweep_grows_with_the_same_draws(small, tmp_path):
+    """Replicate k runs with the k-th draw whatever the replicate count, so a posterior sweep
+    grown from 4 to 6 replicates is the same bytes as a fresh one of 6."""
+    from conftest import in_process
+    _, cal = small
+    args = ["sweep", "--weeks", 20, "--posterior", cal, "--vary", "ceo.listening=0.2,0.8",
+            "--jobs", 1, "--no-progress"]
+    grown, fresh = tmp_path / "grown", tmp_path / "fresh"
+    assert in_process(*args, "--replicates", 4, "--out", grown).returncode == 0
+    r = in_process(*args, "--replicates", 6, "--resume", "--out", grown)
+    assert r.returncode == 0, r.stderr
+    assert in_process(*args, "--replicates", 6, "--out", fresh).returncode == 0
+    for t in ("runs.parquet", "events.parquet"):
+        assert (grown / t).read_bytes() == (fresh / t).read_bytes(), t
+    draws = json.loads((grown / "manifest.json").read_text())["identity"]["draws"]
+    assert len(draws) == 6
+    other = in_process(*[a if a != 20 else 21 for a in args], "--replicates", 6, "--resume",
+                       "--out", grown)
+    assert other.returncode == 2 and "other parameters" in other.stderr

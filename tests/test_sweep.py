@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, in_process
 from experiments.runs.designs import build_design
 from experiments.runs.seeds import run_seeds
 from model import load
@@ -31,7 +31,7 @@ from model.company import WEEKLY_COLUMNS
 from model.outcomes import EVENT_COLUMNS, SUMMARY_TYPES
 from model.parameters import to_dict
 
-# A model class that raises for two chosen runs (run ids 3 and 5 of the "failing" sweep:
+# A model class that raises for two chosen runs (run ids 6 and 3 of the "failing" sweep:
 # replicate 3 at listening 0.2 and replicate 1 at listening 0.8), given to the sweep with
 # --model as a researcher would give their own StartupModel subclass.
 FAILING_MODEL = """
@@ -121,18 +121,6 @@ def read_csv(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def in_process(*args):
-    """run.main(args) in this process: (exit status, stdout, stderr) like a subprocess."""
-    import contextlib
-    import io
-
-    import run
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = run.main([str(a) for a in args])
-    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
-
-
 # =========================================================================== the sweeps
 
 @pytest.fixture(scope="module")
@@ -217,9 +205,9 @@ def test_runs_table_has_one_row_per_run_with_every_column(store):
     assert [r["run_id"] for r in runs] == list(range(GRID_RUNS))
     points = manifest(store)["design"]["points"]
     assert len(points) == 4
-    for r in runs:
-        assert r["point_id"] == r["run_id"] // GRID_REPS
-        assert r["replicate"] == r["run_id"] % GRID_REPS
+    for r in runs:           # replicate by replicate: ids of a grown sweep follow on
+        assert r["point_id"] == r["run_id"] % 4
+        assert r["replicate"] == r["run_id"] // 4
         assert {p: r[p] for p in GRID_VARY} == points[r["point_id"]]
         assert (r["status"], r["error"], r["scenario"]) == ("ok", None, "stability-ai")
         assert 0 < r["weeks_run"] <= WEEKS
@@ -341,7 +329,7 @@ def test_simulate_with_a_runs_seed_and_values_reproduces_it(store, tmp_path):
     runs = rows(store / "runs.parquet")
     events = rows(store / "events.parquet")
     traj = rows(store / "trajectories.parquet")
-    picks = [0, 22, 38, 59]                  # four points, four replicates
+    picks = [0, 21, 38, 59]                  # four points, four replicates
     outs = reproduce(runs, picks, list(GRID_VARY), tmp_path)
     for run_id in picks:
         s = json.loads((outs[run_id] / "summary.json").read_text())
@@ -405,16 +393,16 @@ def test_a_run_that_raises_is_recorded_as_failed_and_the_sweep_goes_on(sweeps):
     seeds = run_seeds(8, 4)
     for x in runs:
         assert x["seed"] == seeds[x["replicate"]]
-        if x["run_id"] in (3, 5):
+        if x["run_id"] in (3, 6):
             assert x["status"] == "failed"
             assert x["error"].startswith("RuntimeError") and "injected failure" in x["error"]
             assert all(x[k] is None for k in SUMMARY_TYPES if k not in ("seed", "scenario"))
             assert x["scenario"] == "stability-ai"
-            assert x["ceo.listening"] == (0.2 if x["run_id"] < 4 else 0.8)
+            assert x["ceo.listening"] == (0.8 if x["run_id"] == 3 else 0.2)
         else:
             assert (x["status"], x["error"]) == ("ok", None)
             assert x["weeks_run"] is not None
-    assert {e["run_id"] for e in rows(out / "events.parquet")} == set(range(8)) - {3, 5}
+    assert {e["run_id"] for e in rows(out / "events.parquet")} == set(range(8)) - {3, 6}
     m = manifest(out)
     assert (m["status"], m["runs_done"], m["runs_failed"]) == ("complete", 6, 2)
 
@@ -602,7 +590,6 @@ def with_option(args, option, value=None):
 
 
 OTHER_PARAMETERS = {
-    "other replicates": ("--replicates", 4),
     "other root seed": ("--seed", 6),
     "other weeks": ("--weeks", 21),
     "other values": ("--vary", "ceo.listening=0.3,0.7"),
@@ -632,8 +619,17 @@ def test_resume_of_a_sweep_made_with_other_parameters_is_refused(case, victim):
 def test_resume_with_other_parameters_names_what_differs(victim):
     r = in_process("sweep", *with_option(VICTIM, "--seed", 6), "--resume", "--out", victim)
     assert "root_seed" in r.stderr
-    r = in_process("sweep", *with_option(VICTIM, "--replicates", 4), "--resume", "--out", victim)
-    assert "replicates" in r.stderr
+    r = in_process("sweep", *with_option(VICTIM, "--trajectories"), "--resume", "--out", victim)
+    assert "trajectories" in r.stderr
+
+
+def test_resume_with_fewer_replicates_is_refused_and_names_the_stored_count(victim):
+    """A sweep grows (more replicates: test_grow.py) but never shrinks."""
+    before = snapshot(victim.parent)
+    r = in_process("sweep", *with_option(VICTIM, "--replicates", 2), "--resume", "--out", victim)
+    assert_one_error_line(r)
+    assert "--replicates 2" in r.stderr and "holds 3 replicates" in r.stderr
+    assert snapshot(victim.parent) == before
 
 
 def test_resume_on_a_directory_without_a_manifest_is_refused(tmp_path):

@@ -48,7 +48,8 @@ def _child(kind: str, runs: int, jobs: int, out: str) -> None:
     t0 = time.perf_counter()
     if kind == "sweep":
         from experiments.runs.sweep import make_spec, sweep
-        res = sweep(make_spec("stability-ai", replicates=runs), out, jobs=jobs)
+        # progress on standard error (a line every 10 s): the measured jobs take minutes
+        res = sweep(make_spec("stability-ai", replicates=runs), out, jobs=jobs, progress=True)
         if res.failed or res.status != "complete":
             raise SystemExit(1)
     else:

@@ -50,8 +50,16 @@ class LocalExecutor:
         return done
 
     def close(self, cancel: bool = False) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        """Wait for the workers; ``cancel``: stop them now (their batches are lost, not
+        half-stored: a part lands whole or not at all)."""
+        if self.pool is None:
+            return
+        procs = list((getattr(self.pool, "_processes", None) or {}).values()) if cancel else []
+        self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        for proc in procs:        # batches already handed to a worker would still land
+            proc.terminate()
+        for proc in procs:
+            proc.join()
 
 
 class DaskExecutor:

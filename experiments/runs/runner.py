@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from experiments.runs.progress import tick
 from model import StartupModel
 from model.api import forget  # noqa: F401  (sweeps and validation import it from here)
 from model.outcomes import summary
@@ -30,8 +31,11 @@ def simulate(scenario: Scenario, seed: int, weeks: int | None = None) -> Startup
     """Run ``scenario`` once with ``seed`` (its distributions, if any, drawn from the seed);
     ``weeks`` overrides its horizon (on a copy: the scenario's own parameters stay as
     loaded). The finished model, for the callers that read it; :func:`model.simulate`
-    returns the same run as tables."""
-    return StartupModel(resolve(scenario, weeks, seed=seed), seed=seed).run()
+    returns the same run as tables. Counts one step of the progress shown around it, if
+    any (:func:`experiments.runs.progress.counting`)."""
+    model = StartupModel(resolve(scenario, weeks, seed=seed), seed=seed).run()
+    tick()
+    return model
 
 
 def summaries(scenario: Scenario, seeds: list[int]) -> list[dict]:

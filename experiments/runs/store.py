@@ -5,7 +5,8 @@ The store (a directory) holds ``manifest.json`` and, while the sweep runs, one p
 batch of runs under ``parts/``, written atomically (temporary file + rename). At the end the
 parts are merged (streaming, in fixed-size row groups) into ``runs.parquet``,
 ``events.parquet`` and, with trajectories, ``trajectories.parquet``: the same bytes whatever
-the worker count, completion order or interruptions.
+the worker count, completion order or interruptions. A finished sweep that grows (more
+replicates) turns its merged tables back into its first part (:meth:`Store.unmerge`).
 """
 
 from __future__ import annotations
@@ -106,16 +107,26 @@ def schemas(spec_id: dict) -> dict[str, pa.Schema]:
     return {"runs": runs, "events": events, "trajectories": traj}
 
 
-def _atomic_write_table(table: pa.Table, path: Path) -> None:
+def atomic(write, path: Path) -> None:
+    """``write(tmp)`` into a temporary file beside ``path``, then rename it into place; on
+    any failure (a full disk, a removed folder) the temporary file goes and ``path`` is
+    untouched, so nothing half-written is ever left."""
     tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _atomic_write_table(table: pa.Table, path: Path) -> None:
+    atomic(lambda tmp: pq.write_table(table, tmp), path)
 
 
 def write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic(lambda tmp: tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8"),
+           path)
 
 
 class Store:
@@ -145,6 +156,38 @@ class Store:
         for tmp in self.parts.rglob("*.tmp"):
             tmp.unlink()
 
+    def stored_parts(self) -> list[str]:
+        """Names of the runs parts stored (each commits one batch)."""
+        return self._part_names("runs")
+
+    def unmerge(self) -> None:
+        """Make the merged tables of a finished sweep its only parts again (to grow it).
+
+        The tables are linked (copied where links are not possible) into a staging folder
+        that replaces ``parts/`` in one rename: until then the merged tables are the store,
+        after it the parts are, and an interruption at any point loses nothing.
+        """
+        runs = self.root / "runs.parquet"
+        if not runs.exists():
+            return
+        ids = pq.read_table(runs, columns=["run_id"])
+        if ids.num_rows == 0:
+            return
+        name = part_name(ids)
+        staging = self.root / "parts.new"
+        shutil.rmtree(staging, ignore_errors=True)
+        for t in TABLES:
+            merged = self.root / f"{t}.parquet"
+            if merged.exists():
+                (staging / t).mkdir(parents=True)
+                try:
+                    os.link(merged, staging / t / name)
+                except OSError:
+                    shutil.copyfile(merged, staging / t / name)
+        self.remove_parts()
+        os.replace(staging, self.parts)
+        self.create()
+
     def done(self) -> tuple[set[int], int]:
         """Run ids already stored, and how many of them failed."""
         ids, failed = set(), 0
@@ -163,24 +206,32 @@ class Store:
         for t in TABLES:
             if t == "trajectories" and not self.spec.trajectories:
                 continue
-            target = self.root / f"{t}.parquet"
-            tmp = target.with_name(target.name + ".tmp")
-            size, buffer, buffered, written = ROW_GROUP[t], [], 0, 0
-            with pq.ParquetWriter(tmp, self.schemas[t]) as writer:
-                for name in self._part_names(t):
-                    buffer.append(pq.read_table(self.parts / t / name, schema=self.schemas[t]))
-                    buffered += buffer[-1].num_rows
-                    while buffered >= size:          # fixed row groups: same bytes however
-                        merged = pa.concat_tables(buffer)   # the parts were cut
-                        writer.write_table(merged.slice(0, size).combine_chunks(),
-                                           row_group_size=size)
-                        written += size
-                        buffer = [merged.slice(size)]
-                        buffered = buffer[0].num_rows
-                if buffered or not written:
-                    tail = pa.concat_tables(buffer) if buffer else self.schemas[t].empty_table()
-                    writer.write_table(tail.combine_chunks(), row_group_size=size)
-            os.replace(tmp, target)
+            atomic(lambda tmp: self._merge(t, tmp), self.root / f"{t}.parquet")
+
+    def _pieces(self, table: str):
+        """The rows of a table's parts in run order, a row group at a time (a grown sweep's
+        first part is a whole merged table: never read at once)."""
+        for name in self._part_names(table):
+            with pq.ParquetFile(self.parts / table / name) as f:
+                for g in range(f.num_row_groups):
+                    yield f.read_row_group(g).cast(self.schemas[table])
+
+    def _merge(self, t: str, tmp: Path) -> None:
+        size, buffer, buffered, written = ROW_GROUP[t], [], 0, 0
+        with pq.ParquetWriter(tmp, self.schemas[t]) as writer:
+            for piece in self._pieces(t):
+                buffer.append(piece)
+                buffered += piece.num_rows
+                while buffered >= size:              # fixed row groups: same bytes however
+                    merged = pa.concat_tables(buffer)   # the parts were cut
+                    writer.write_table(merged.slice(0, size).combine_chunks(),
+                                       row_group_size=size)
+                    written += size
+                    buffer = [merged.slice(size)]
+                    buffered = buffer[0].num_rows
+            if buffered or not written:
+                tail = pa.concat_tables(buffer) if buffer else self.schemas[t].empty_table()
+                writer.write_table(tail.combine_chunks(), row_group_size=size)
 
     def remove_parts(self) -> None:
         shutil.rmtree(self.parts, ignore_errors=True)

@@ -5,6 +5,11 @@ same seed at every design point (common random numbers), so comparisons between 
 are paired. Each run's seed is stored; ``run.py simulate --seed S`` with the point's
 parameters reproduces it.
 
+Run ids go replicate by replicate (``run_id = replicate * points + point``) and replicate
+k's seed does not depend on how many replicates there are, so a sweep grows: resumed with
+more replicates it runs only the new ones, appended after the stored ids, and ends as the
+same bytes as a fresh sweep of that size.
+
 Runs go in batches; a worker stores its batch as a part file as soon as it finishes (see
 :mod:`experiments.runs.store`), so an interrupted sweep continues with ``resume=True``
 without losing or repeating a run, and the merged tables are the same bytes whatever the
@@ -19,6 +24,7 @@ From Python::
 
 from __future__ import annotations
 
+import errno
 import importlib
 import json
 import platform
@@ -35,8 +41,8 @@ from experiments.runs.executors import DaskExecutor, LocalExecutor
 from experiments.runs.progress import Progress
 from experiments.runs.runner import forget, load_scenario
 from experiments.runs.seeds import run_seeds
-from experiments.runs.store import (Store, SweepError, read_manifest, schemas, write_json,
-                                    write_part)
+from experiments.runs.store import (TABLES, Store, SweepError, read_manifest, schemas,
+                                    write_json, write_part)
 from model import StartupModel, scenarios
 from model.outcomes import SUMMARY_TYPES, event_rows, summary, weekly_columns
 from model.parameters import leaf_type, to_dict, with_values
@@ -91,7 +97,7 @@ class SweepSpec:
         return out
 
     def task(self, run_id: int) -> tuple[int, int, int, int]:
-        point, rep = divmod(run_id, self.replicates)
+        rep, point = divmod(run_id, len(self.design.points))
         return run_id, point, rep, self.seeds[rep]
 
 
@@ -136,8 +142,14 @@ def default_folder(spec: SweepSpec) -> str:
     that determines its results, so two different sweeps never share a default folder and
     the same sweep always finds its own."""
     import hashlib
-    key = json.dumps(spec.identity(), sort_keys=True, default=str).encode("utf-8")
+    key = json.dumps(growable(spec.identity()), sort_keys=True, default=str).encode("utf-8")
     return f"{spec.scenario}-{hashlib.sha256(key).hexdigest()[:8]}"
+
+
+def growable(identity: dict) -> dict:
+    """What must match for a sweep to grow into another: its identity without the replicate
+    count (and the posterior draws, one per replicate: checked as a prefix)."""
+    return {k: v for k, v in identity.items() if k not in ("replicates", "draws")}
 
 
 def model_class(path: str) -> type:
@@ -268,6 +280,7 @@ class SweepResult:
     failed: int
     status: str        # complete, interrupted, already complete
     seconds: float
+    ran: int = 0       # runs made this session (a resumed or grown sweep: the missing ones)
 
 
 def batch_size(n_runs: int) -> int:
@@ -275,13 +288,46 @@ def batch_size(n_runs: int) -> int:
     return max(10, min(100, n_runs // 100))
 
 
+def batches(missing: list[int], size: int) -> list[list[int]]:
+    """The missing run ids (ascending) cut into batches of consecutive ids, never across a
+    multiple of ``size``: each part file then holds one unbroken range of run ids, so parts
+    sorted by name are in run order, whatever was stored before (a resume, a grown sweep)."""
+    out: list[list[int]] = []
+    for i in missing:
+        if out and i == out[-1][-1] + 1 and i // size == out[-1][0] // size:
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out
+
+
+WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+
+
+def store_error(root: Path, exc: OSError) -> SweepError:
+    """One line for a sweep stopped by the system: a store that cannot be written any more (a
+    full disk, a removed folder), or a lost connection to a cluster."""
+    if not root.is_dir():
+        return SweepError(f"{root}: the sweep directory was removed while the sweep ran; "
+                          f"stopped")
+    what = exc.strerror or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if exc.filename is not None or exc.errno in WRITE_ERRORS:
+        why = f"cannot write the sweep ({what})"
+    else:
+        why = f"the sweep stopped ({type(exc).__name__}: {what})"
+    return SweepError(f"{root}: {why}; the runs stored so far are kept: continue with "
+                      f"--resume once that is fixed")
+
+
 def run_sweep(spec: SweepSpec, root: Path, executor, manifest: dict, resume: bool,
               progress: bool = True) -> SweepResult:
     """Run every run of ``spec`` not yet in the store at ``root``; merge at the end.
 
-    Runs go in batches aligned to fixed run-id boundaries (``manifest["batch_size"]``); a
-    batch is stored as one part as soon as it finishes, in any order, so a resume finds
-    whole batches done or missing, and the merge (sorted by run id) is always the same.
+    Runs go in batches of consecutive run ids (see :func:`batches`); a batch is stored as one
+    part as soon as it finishes, in any order, so a resume finds whole batches done or
+    missing, and the merge (parts in run-id order) is always the same. A store that cannot be
+    written (full disk, folder removed) stops the sweep with a SweepError; what was stored
+    stays, and nothing half-written is left.
     """
     store = Store(root, spec)
     store.create()               # (again on resume: harmless, and restores a lost parts/)
@@ -289,9 +335,7 @@ def run_sweep(spec: SweepSpec, root: Path, executor, manifest: dict, resume: boo
         store.tidy()
     done_ids, failed = store.done()
     size = manifest.setdefault("batch_size", batch_size(spec.n_runs))
-    batches = [[i for i in range(b, min(b + size, spec.n_runs)) if i not in done_ids]
-               for b in range(0, spec.n_runs, size)]
-    batches = [b for b in batches if b]
+    todo = batches([i for i in range(spec.n_runs) if i not in done_ids], size)
     manifest.update(status="running", runs_done=len(done_ids) - failed, runs_failed=failed)
     write_json(root / "manifest.json", manifest)
     spec_id = spec.identity()
@@ -300,12 +344,11 @@ def run_sweep(spec: SweepSpec, root: Path, executor, manifest: dict, resume: boo
     t0 = last_write = time.monotonic()
     in_flight: dict = {}
     submitted = 0
-    status = "interrupted"
     try:
-        while submitted < len(batches) or in_flight:
-            while submitted < len(batches) and len(in_flight) < 4 * executor.slots:
+        while submitted < len(todo) or in_flight:
+            while submitted < len(todo) and len(in_flight) < 4 * executor.slots:
                 fut = executor.submit(run_batch, spec_id,
-                                      [spec.task(i) for i in batches[submitted]], local_parts)
+                                      [spec.task(i) for i in todo[submitted]], local_parts)
                 in_flight[fut] = submitted
                 submitted += 1
             for fut in executor.wait_one(in_flight):
@@ -324,22 +367,39 @@ def run_sweep(spec: SweepSpec, root: Path, executor, manifest: dict, resume: boo
                 last_write = time.monotonic()
                 write_json(root / "manifest.json", manifest)
         store.finalize()
-        status = "complete"
-    except KeyboardInterrupt:
+        manifest.update(status="complete", end=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        write_json(root / "manifest.json", manifest)
+    except BaseException as exc:
         executor.close(cancel=True)
-        raise
+        stopped(store, manifest)
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+            raise store_error(root, exc) from None
+        raise                    # Ctrl-C, a closed pipe: the command line says so
     finally:
         if bar:
             bar.close()
-        if status != "complete":   # count what is really stored (an interrupt can land anywhere)
-            ids, failed_now = store.done()
-            manifest.update(runs_done=len(ids) - failed_now, runs_failed=failed_now)
-        manifest.update(status=status, end=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-        write_json(root / "manifest.json", manifest)
     store.remove_parts()
-    return SweepResult(spec.n_runs, manifest["runs_done"], manifest["runs_failed"], status,
-                       time.monotonic() - t0)
+    return SweepResult(spec.n_runs, manifest["runs_done"], manifest["runs_failed"],
+                       "complete", time.monotonic() - t0, spec.n_runs - len(done_ids))
 
+
+def stopped(store: Store, manifest: dict) -> None:
+    """Record an interrupted sweep: what is really stored (an interrupt can land anywhere).
+    A store that has gone (removed) is not made again; one that cannot be written keeps its
+    last manifest."""
+    if not store.root.is_dir():
+        return
+    try:
+        store.tidy()             # what a stopped worker was writing
+        ids, failed = store.done()
+        manifest.update(runs_done=len(ids) - failed, runs_failed=failed, status="interrupted",
+                        end=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        write_json(store.root / "manifest.json", manifest)
+    except OSError:
+        pass
+
+
+RUN_ORDER = "replicate, point"   # run_id = replicate * points + point (see the module doc)
 
 
 def new_manifest(spec: SweepSpec, argv: list[str]) -> dict:
@@ -349,28 +409,52 @@ def new_manifest(spec: SweepSpec, argv: list[str]) -> dict:
     return {"command": list(argv), "identity": spec.identity(), "scenario": spec.scenario,
             "parameters": to_dict(sc.params), **extra, "design": spec.design.to_dict(),
             "root_seed": spec.root_seed, "replicates": spec.replicates, "seeds": spec.seeds,
-            "runs_total": spec.n_runs, "versions": versions(),
+            "runs_total": spec.n_runs, "run_order": RUN_ORDER, "versions": versions(),
             "start": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "end": None,
             "runs_done": 0, "runs_failed": 0, "status": "running"}
 
 
+def differences(old: dict, new: dict) -> list[str]:
+    """What differs between a stored sweep's identity and a new one, apart from more
+    replicates (with, for a posterior, the stored draws as the first ones of the new)."""
+    new = json.loads(json.dumps(new))
+    a, b = growable(old), growable(new)
+    diff = [k for k in set(a) | set(b) if a.get(k) != b.get(k)]
+    was, now = old.get("draws"), new.get("draws")
+    if (was is None) != (now is None) or (was and was[:len(now)] != now[:len(was)]):
+        diff.append("draws")
+    return sorted(diff)
+
+
 def open_store(spec: SweepSpec, out: Path, resume: bool = False, force: bool = False,
-               argv=()) -> dict | None:
-    """Check ``out`` for a new sweep or a resume and return its manifest (None: the sweep
-    there is already complete). Nothing is written here; SweepError explains a refusal."""
+               argv=()) -> tuple[dict | None, str]:
+    """Check ``out`` for a new sweep, a resume or a grown sweep: (its manifest, "new",
+    "resume" or "grow"); the manifest is None when the sweep there is already complete.
+    Nothing is written here; SweepError explains a refusal."""
     out = Path(out)
     if resume:
         m = read_manifest(out) if (out / "manifest.json").exists() else None
         if m is None:
             raise SweepError(f"--resume: {out} holds no sweep (no manifest.json)")
         old = m.get("identity", {})
-        new = json.loads(json.dumps(spec.identity()))
-        diff = [k for k in set(new) | set(old) if old.get(k) != new.get(k)]
+        diff = differences(old, spec.identity())
         if diff:
             raise SweepError(f"--resume: {out} was made with other parameters "
-                             f"(differs in: {', '.join(sorted(diff))}); use --force or another "
+                             f"(differs in: {', '.join(diff)}); use --force or another "
                              f"--out")
-        return None if m.get("status") == "complete" else m
+        stored = old.get("replicates", spec.replicates)
+        if stored > spec.replicates:
+            raise SweepError(f"--replicates {spec.replicates}: {out} already holds {stored} "
+                             f"replicates per point and a sweep cannot shrink; give "
+                             f"--replicates {stored} (or more, to grow it) or another --out")
+        if m.get("run_order") != RUN_ORDER and (stored < spec.replicates
+                                                or m.get("status") != "complete"):
+            raise SweepError(f"--resume: {out} was made by an earlier version that numbered "
+                             f"runs point by point, so it cannot be continued or grown; use "
+                             f"--force or another --out")
+        if stored < spec.replicates:
+            return new_manifest(spec, argv), "grow"
+        return (None if m.get("status") == "complete" else m), "resume"
     if out.exists():
         if not force:
             raise SweepError(f"--out {out}: exists; use --resume to continue it or --force "
@@ -383,7 +467,21 @@ def open_store(spec: SweepSpec, out: Path, resume: bool = False, force: bool = F
             except SweepError:
                 raise SweepError(f"--force: {out} is not a sweep directory; refusing to "
                                  f"delete it") from None
-    return new_manifest(spec, argv)
+    return new_manifest(spec, argv), "new"
+
+
+def grow(spec: SweepSpec, out: Path, manifest: dict) -> None:
+    """Make the store at ``out`` (fewer replicates) the store of ``spec``, ready to run the
+    new replicates: the runs stored keep their ids (replicate-major ids do not depend on
+    the replicate count), a finished sweep's merged tables become its first part again, and
+    the manifest becomes ``spec``'s. Each step can be interrupted: run again, it goes on."""
+    store = Store(out, spec)
+    old = read_manifest(out)
+    if old.get("status") == "complete" or not store.stored_parts():
+        store.unmerge()
+    write_json(out / "manifest.json", manifest)
+    for t in TABLES:            # the parts hold them now; a reader must not see stale files
+        (out / f"{t}.parquet").unlink(missing_ok=True)
 
 
 def make_executor(jobs: int = 1, scheduler: str | None = None):
@@ -397,27 +495,33 @@ def sweep(spec: SweepSpec, out: Path | str, jobs: int = 1, scheduler: str | None
           batch: int | None = None, on_start=None) -> SweepResult:
     """Run a sweep into the store ``out``: new, resumed (``resume``) or replaced (``force``).
 
-    Returns counts and the status; a sweep already complete is left as it is. Ctrl-C
-    (KeyboardInterrupt) leaves every finished batch stored for a resume. ``on_start`` is
-    called with the sweep's manifest once the store is ready (the command line prints a
-    line there).
+    A resume with more replicates than stored grows the sweep: only the new replicates run,
+    and the store ends byte-identical to a fresh sweep of ``spec``. Returns counts and the
+    status; a sweep already complete is left as it is. Ctrl-C (KeyboardInterrupt) leaves
+    every finished batch stored for a resume. ``on_start`` is called with the sweep's
+    manifest once the store is ready (the command line prints a line there).
     """
     out = Path(out)
-    manifest = open_store(spec, out, resume, force, argv)
+    manifest, mode = open_store(spec, out, resume, force, argv)
     if manifest is None:
         m = read_manifest(out)
         return SweepResult(m["runs_total"], m["runs_done"], m["runs_failed"],
                            "already complete", 0.0)
     executor = make_executor(jobs, scheduler)
     try:
-        if not resume:
+        if mode == "new":
             if out.exists():
                 shutil.rmtree(out)
             out.mkdir(parents=True)
-            if batch:
-                manifest["batch_size"] = batch
+        if mode != "resume" and batch:
+            manifest["batch_size"] = batch
+        if mode == "grow":
+            try:
+                grow(spec, out, manifest)
+            except OSError as exc:
+                raise store_error(out, exc) from None
         if on_start:
             on_start(manifest)
-        return run_sweep(spec, out, executor, manifest, resume, progress)
+        return run_sweep(spec, out, executor, manifest, mode != "new", progress)
     finally:
         executor.close()
