@@ -15,7 +15,7 @@ from pathlib import Path
 
 COMMANDS = ("scenarios", "params", "simulate", "validate", "calibrate", "sweep", "runs",
             "compare", "plot", "sensitivity", "story", "lessons", "play", "dashboard", "bench",
-            "docs")
+            "docs", "classroom")
 
 
 class UsageError(Exception):
@@ -173,6 +173,30 @@ def build_parser(prog: str = "run.py") -> Parser:
     sp.add_argument("--port", type=_positive("--port"), default=8765, help="port (default 8765)")
     sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sp.add_argument("--no-browser", action="store_true", help=argparse.SUPPRESS)
+
+    sp = sub.add_parser("classroom", help="the browser classroom: a class plays the CEO, "
+                        "the teacher runs the session and the class debrief")
+    sp.add_argument("--case", "--scenario", dest="scenario", default="stability-ai",
+                    help="the case (scenario) to play (default stability-ai)")
+    sp.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE",
+                    help="override a parameter, e.g. --set run.weeks=52 (repeatable)")
+    sp.add_argument("--seed", type=_seed, default=7, help="random seed (default 7)")
+    seeds = sp.add_mutually_exclusive_group()
+    seeds.add_argument("--same-seed", dest="own_seeds", action="store_false",
+                       help="every student plays the same company and luck (default)")
+    seeds.add_argument("--own-seeds", dest="own_seeds", action="store_true",
+                       help="every student gets a seed of their own")
+    sp.set_defaults(own_seeds=False)
+    sp.add_argument("--port", type=_positive("--port"), default=8765, help="port (default 8765)")
+    sp.add_argument("--host", default="0.0.0.0",
+                    help="address to listen on (default 0.0.0.0: the local network)")
+    sp.add_argument("--db", type=Path, help="the session database (default "
+                    "results/classroom/classroom.sqlite)")
+    sp.add_argument("--new", action="store_true", help="start a new session even if the "
+                    "database holds one for this case (default: resume the latest)")
+    sp.add_argument("--session", metavar="JOIN_CODE", help="resume the session with this join code")
+    sp.add_argument("--reference-runs", type=_positive("--reference-runs"), default=200,
+                    help="simulated founders in the debriefs (default 200)")
 
     sp = sub.add_parser("docs", help="regenerate the generated parts of docs/ODD.md "
                         "(validation tables, adopted calibration summaries)")
@@ -397,6 +421,36 @@ def cmd_dashboard(args, results: Path) -> int:
     return dashboard(args.host, args.port)
 
 
+def cmd_classroom(args, results: Path) -> int:
+    from experiments.teaching.classroom.server import serve
+    from experiments.teaching.classroom.session import Classroom, ClassroomError
+    from experiments.teaching.classroom.store import Store
+    _scenario(args)                     # a bad case or --set: one error line, nothing written
+    if not 0 < args.port < 65536:
+        raise UsageError(f"classroom: --port {args.port} is out of range, valid 1-65535")
+    path = args.db or Path(results) / "classroom" / "classroom.sqlite"
+    store = Store(path)
+    try:
+        classroom, resumed = Classroom.open(store, args.scenario, list(args.sets), args.seed,
+                                            args.own_seeds, new=args.new,
+                                            join_code=args.session,
+                                            reference_runs=args.reference_runs)
+    except ClassroomError as exc:
+        store.close()
+        raise UsageError(f"classroom: {exc}") from None
+    n = len(classroom.students)
+    print(("resumed" if resumed else "new") + f" session {classroom.join_code}: case "
+          f"{classroom.scenario_name}, " + ("own seeds" if classroom.own_seeds else
+                                            f"seed {classroom.seed} for everyone")
+          + (f", {n} students" if resumed else "") + f"; database {path}", flush=True)
+    try:
+        return serve(classroom, args.host, args.port, write=lambda t: print(t, flush=True))
+    except OSError as exc:
+        store.close()
+        raise UsageError(f"classroom: cannot listen on {args.host}:{args.port} "
+                         f"({exc.strerror or exc})") from None
+
+
 def cmd_docs(args, results: Path) -> int:
     from experiments.analysis.odd import generated_blocks, update
     root = Path(results).resolve().parent
@@ -413,7 +467,8 @@ HANDLERS = {"scenarios": cmd_scenarios, "params": cmd_params, "simulate": cmd_si
             "runs": cmd_runs,
             "compare": cmd_compare, "plot": cmd_plot, "sensitivity": cmd_sensitivity,
             "story": cmd_story, "lessons": cmd_lessons, "play": cmd_play,
-            "dashboard": cmd_dashboard, "bench": cmd_bench, "docs": cmd_docs}
+            "dashboard": cmd_dashboard, "bench": cmd_bench, "docs": cmd_docs,
+            "classroom": cmd_classroom}
 TAKES_ARGV = {"sweep", "compare", "calibrate"}   # they record the command line they were given
 
 
