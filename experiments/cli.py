@@ -207,6 +207,15 @@ def build_parser(prog: str = "run.py") -> Parser:
     sp.add_argument("--sweep", action="store_true",
                     help="benchmark sweeps instead: 1 vs 2 jobs, memory at 1,000 and 10,000 runs, "
                          "and mesa.batch_run side by side (about 5 minutes)")
+    sp.add_argument("--classroom", action="store_true",
+                    help="load-test the classroom server on loopback instead: simulated students "
+                         "join, play and open their debriefs; request times")
+    sp.add_argument("--students", type=_positive("--students"), default=30,
+                    help="--classroom: simulated students (default 30)")
+    sp.add_argument("--months", type=_positive("--months"), default=26,
+                    help="--classroom: board meetings each plays at most (default 26)")
+    sp.add_argument("--think", type=float, default=0.0,
+                    help="--classroom: mean seconds a student thinks before deciding (default 0)")
     return p
 
 
@@ -264,6 +273,15 @@ def cmd_validate(args, results: Path) -> int:
 
 
 def cmd_bench(args, results: Path) -> int:
+    if args.classroom:
+        from experiments.teaching.classroom.load import report, run
+        figures = Path(results) / "classroom" / "bench"
+        if not 0 <= args.think <= 600:
+            raise UsageError(f"bench: --think {args.think} is out of range, valid 0-600 seconds")
+        print("\n".join(report(run(args.students, args.months, figures=figures,
+                                    think=args.think))))
+        print(f"class debrief figures: {figures}")
+        return 0
     if args.sweep:
         from experiments.bench import sweeps
         print("\n".join(sweeps.report(sweeps.bench())))

@@ -294,7 +294,22 @@ def test_the_classroom_server_stops_with_its_process(tmp_path, sig):
         assert proc.wait(timeout=30) in (0, -signal.SIGKILL)
         assert not _answers(url)
         with socket.socket() as s:          # nothing listens on the port any more
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(("127.0.0.1", port))
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_thirty_students_at_once_on_loopback(capsys):
+    # A bounded load test: 30 clients with no think time join, play three board meetings,
+    # open their debriefs; the teacher polls and exports. Times are printed, not checked.
+    from experiments.teaching.classroom.load import report, run
+    r = run(students=30, months=3, reference_runs=10)
+    with capsys.disabled():
+        print("\n" + "\n".join(report(r)))
+    assert r.errors == []
+    assert r.decisions == 30 * 3
+    assert len(r.class_debrief["students"]) == 30 and r.class_debrief["curves"]["class"]["n"] == 30
+    counts = {t.what: t.n for t in r.timings}
+    assert counts["join"] == 30 and counts["decide"] == 90 and counts["debrief"] == 30

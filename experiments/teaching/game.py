@@ -159,7 +159,8 @@ AMOUNT_UNIT = {   # what an event's typed ``amount`` is, by kind (see model/even
 
 def money(x: float) -> str:
     """USD as $M (or $B above a billion): the one money format of the game."""
-    return f"${x / 1e9:.2f}B" if abs(x) >= 1e9 else f"${x / 1e6:.1f}M"
+    sign = "-" if x < 0 else ""
+    return f"{sign}${abs(x) / 1e9:.2f}B" if abs(x) >= 1e9 else f"{sign}${abs(x) / 1e6:.1f}M"
 
 
 def amount_text(kind: str, amount: float | None) -> str:

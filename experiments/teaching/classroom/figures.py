@@ -41,7 +41,7 @@ def decisions_png(data: dict) -> bytes:
     rows = data["separating"]["rows"]
     fig, ax = plt.subplots(figsize=(8, 0.45 * max(len(rows), 2) + 1.2))
     if rows:
-        labels = [f"{r['question'][:32]}: {r['answer']}" for r in rows][::-1]
+        labels = [f"{r['question'][:32].rstrip()}: {r['answer']}" for r in rows][::-1]
         diffs = [100 * r["difference"] for r in rows][::-1]
         ax.barh(labels, diffs, color=["#2ca02c" if d > 0 else "#d62728" for d in diffs])
         ax.axvline(0, color="black", lw=0.8)
@@ -49,5 +49,8 @@ def decisions_png(data: dict) -> bytes:
     else:
         ax.text(0.5, 0.5, data["separating"]["note"] or "no data", ha="center", va="center")
         ax.set_axis_off()
-    ax.set_title("Decisions that separated the students who lasted")
+    sep = data["separating"]
+    ax.set_title("Decisions that separated the students who lasted"
+                 + (f" ({sep['n_lasted']} students) from the others ({sep['n_did_not']})"
+                    if rows else ""))
     return _png(fig)

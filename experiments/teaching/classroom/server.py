@@ -22,7 +22,6 @@ import math
 import signal
 import socket
 import sys
-import threading
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -50,6 +49,13 @@ def _clean(x):
     return x
 
 
+def _plain(x):
+    """numpy scalars as plain numbers (json's ``default``)."""
+    if hasattr(x, "item"):
+        return x.item()
+    raise TypeError(f"{type(x).__name__} is not JSON")
+
+
 def _page(name: str) -> bytes:
     return resources.files(__package__).joinpath("pages", name).read_bytes()
 
@@ -75,7 +81,11 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _json(self, status: int, data) -> None:
-        self._send(status, json.dumps(_clean(data)).encode(), "application/json")
+        try:            # fast path; the slow walk only when a value is not finite
+            text = json.dumps(data, allow_nan=False, default=_plain)
+        except ValueError:
+            text = json.dumps(_clean(data))
+        self._send(status, text.encode(), "application/json")
 
     def _body(self) -> dict:
         try:
@@ -165,6 +175,7 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True            # a hung client never keeps the process alive
     allow_reuse_address = True
+    request_queue_size = 128         # a whole class connecting at once (the default is 5)
 
 
 def make_server(classroom: Classroom, host: str, port: int) -> Server:
@@ -184,13 +195,16 @@ def lan_address() -> str:
 
 def serve(classroom: Classroom, host: str, port: int, write=print) -> int:
     """Serve until Ctrl-C, SIGTERM or SIGHUP; the port is released on the way out."""
+    n = classroom.reference_runs
+    write(f"preparing the debriefs: {n} simulated founders of {classroom.scenario_name} and of "
+          f"the counterfactuals ...")
+    classroom.references()               # now, so that no request waits for it in class
     server = make_server(classroom, host, port)
     shown = lan_address() if host in ("0.0.0.0", "") else host
     base = f"http://{shown}:{server.server_address[1]}"
     write(f"students open {base}/  join code {classroom.join_code}")
     write(f"teacher page  {base}/teacher  teacher code {classroom.teacher_code}")
     write("(Ctrl-C to stop; restarting with the same command resumes every game)")
-    threading.Thread(target=classroom.references, daemon=True).start()   # debriefs ready early
 
     def on_signal(signum, frame):
         raise KeyboardInterrupt

@@ -62,13 +62,23 @@ class Classroom:
         self.sets = json.loads(session["sets"])
         self.seed, self.own_seeds = session["seed"], bool(session["own_seeds"])
         self.scenario = load_scenario(self.scenario_name, self.sets)
+        # One lock per game (a student's requests run one at a time; different students'
+        # do not wait for each other, nor for the database's disk writes); ``lock`` guards
+        # the list of students and the session flags.
         self.lock = threading.RLock()
         self.students: dict[int, dict] = {}        # id -> row as dict
         self.by_token: dict[str, int] = {}
         self.games: dict[int, Game] = {}
+        self.game_locks: dict[int, threading.Lock] = {}
+        self._packs: dict[int, tuple] = {}         # id -> (months decided, over, pack)
         self._debriefs: dict[int, dict] = {}
-        for row in store.students(self.sid):       # resume: replay every stored game
-            self._add(dict(row), store.decisions(row["id"]))
+        self._paused, self._debrief_all = bool(session["paused"]), bool(session["debrief"])
+        self._joining: set[str] = set()             # names being added right now
+        rows = store.students(self.sid)
+        self._joined = len(rows)                    # students so far (own seeds by join order)
+        for row in rows:                            # resume: replay every stored game
+            self._register(dict(row), Game(self.scenario, row["seed"], self.sets,
+                                           store.decisions(row["id"])))
         if self.debrief_all:
             for g in self.games.values():
                 g.stop()
@@ -76,11 +86,11 @@ class Classroom:
     # -- session state
     @property
     def paused(self) -> bool:
-        return bool(self.store.session(self.sid)["paused"])
+        return self._paused
 
     @property
     def debrief_all(self) -> bool:
-        return bool(self.store.session(self.sid)["debrief"])
+        return self._debrief_all
 
     @classmethod
     def open(cls, store: Store, scenario: str, sets: list[str], seed: int, own_seeds: bool,
@@ -104,12 +114,20 @@ class Classroom:
         row = store.new_session(jc, code(8), scenario, sets, seed, own_seeds)
         return cls(store, row, reference_runs), False
 
-    def _add(self, row: dict, decisions: list[dict]) -> Game:
-        game = Game(self.scenario, row["seed"], self.sets, decisions)
-        self.students[row["id"]] = row
-        self.by_token[row["token"]] = row["id"]
+    def _register(self, row: dict, game: Game) -> None:
         self.games[row["id"]] = game
-        return game
+        self.game_locks[row["id"]] = threading.Lock()
+        self.students[row["id"]] = row
+        self.by_token[row["token"]] = row["id"]      # last: from here requests find the game
+
+    def _pack(self, sid: int) -> dict:
+        """The game's board pack, built once per board meeting (call with the game's lock)."""
+        game = self.games[sid]
+        key = (len(game.log), game.over)
+        cached = self._packs.get(sid)
+        if cached is None or cached[0] != key:
+            cached = self._packs[sid] = (key, game.pack())
+        return cached[1]
 
     # -- students
     def join(self, name, join_code, resume=None) -> dict:
@@ -121,7 +139,7 @@ class Classroom:
         if not hmac.compare_digest(join_code.strip().upper(), self.join_code):
             raise ClassroomError(403, "wrong join code: check the code on the teacher's screen")
         key = name_key(name)
-        with self.lock:
+        with self.lock:      # short: names are reserved here; the slow work comes after
             existing = next((s for s in self.students.values() if s["name_key"] == key), None)
             if existing is not None:
                 if isinstance(resume, str) and resume.strip() and hmac.compare_digest(
@@ -132,44 +150,59 @@ class Classroom:
                 raise ClassroomError(409, f"the name {existing['name']} is taken in this class: "
                                           f"if it is you, enter the resume code shown on your "
                                           f"first device; otherwise choose another name")
-            index = len(self.students) + 1
-            seed = student_seed(self.seed, index) if self.own_seeds else self.seed
+            if key in self._joining:
+                raise ClassroomError(409, f"the name {name} is being taken right now: choose "
+                                          f"another name")
+            self._joining.add(key)
+            self._joined += 1
+            index = self._joined
             token = code(6)
             while token in self.by_token:
                 token = code(6)
+        try:
+            seed = student_seed(self.seed, index) if self.own_seeds else self.seed
             try:
                 row = dict(self.store.add_student(self.sid, name, key, token, seed))
             except sqlite3.IntegrityError:
                 raise ClassroomError(409, f"the name {name} is taken in this class") from None
-            game = self._add(row, [])
-            if self.debrief_all:
-                game.stop()
-            return self._welcome(row, rejoined=False)
+            game = Game(self.scenario, row["seed"], self.sets)
+            with self.lock:
+                self._register(row, game)
+                if self.debrief_all:
+                    game.stop()
+        finally:
+            with self.lock:
+                self._joining.discard(key)
+        return self._welcome(row, rejoined=False)
 
     def _welcome(self, row: dict, rejoined: bool) -> dict:
         return {"name": row["name"], "token": row["token"], "resume": row["token"],
                 "rejoined": rejoined, "seed": row["seed"]}
 
     def _student(self, token) -> int:
-        if not isinstance(token, str) or token.strip().upper() not in self.by_token:
+        key = token.strip().upper() if isinstance(token, str) else None
+        sid = self.by_token.get(key) if key else None
+        if sid is None:
             raise ClassroomError(403, "unknown student: join the class with your name and "
                                       "the join code")
-        return self.by_token[token.strip().upper()]
+        return sid
 
     def state(self, token) -> dict:
-        with self.lock:
-            sid = self._student(token)
-            game, row = self.games[sid], self.students[sid]
-            status = ("debrief" if self.debrief_all else "over" if game.over
-                      else "paused" if self.paused else "playing")
-            out = {"status": status, "name": row["name"], "resume": row["token"],
-                   "case": self.scenario_name, "month": game.month, "pack": game.pack(),
-                   "menu": [] if game.over else game.menu(), "outcome": game.outcome()}
-            return out
+        sid = self._student(token)
+        with self.game_locks[sid]:
+            return self._state(sid)
+
+    def _state(self, sid: int) -> dict:
+        game, row = self.games[sid], self.students[sid]
+        status = ("debrief" if self.debrief_all else "over" if game.over
+                  else "paused" if self.paused else "playing")
+        return {"status": status, "name": row["name"], "resume": row["token"],
+                "case": self.scenario_name, "month": game.month, "pack": self._pack(sid),
+                "menu": [] if game.over else game.menu(), "outcome": game.outcome()}
 
     def decide(self, token, month, answers) -> dict:
-        with self.lock:
-            sid = self._student(token)
+        sid = self._student(token)
+        with self.game_locks[sid]:
             game = self.games[sid]
             if not isinstance(month, int) or isinstance(month, bool):
                 raise ClassroomError(400, "a decision carries its month number")
@@ -177,7 +210,7 @@ class Classroom:
                 raise ClassroomError(400, "decisions must be an object of question: answer")
             if month < game.month:
                 return {"accepted": False, "message": f"month {month} was already decided; "
-                        f"your first answers stand", "state": self.state(token)}
+                        f"your first answers stand", "state": self._state(sid)}
             if game.over:
                 raise ClassroomError(409, "your game is over: see your debrief")
             if self.paused:
@@ -196,7 +229,7 @@ class Classroom:
                 self.games[sid] = Game(self.scenario, self.students[sid]["seed"], self.sets,
                                        self.store.decisions(sid))
             return {"accepted": True, "message": f"month {month} decided",
-                    "state": self.state(token)}
+                    "state": self._state(sid)}
 
     def references(self) -> dict[str, Reference]:
         """The simulated founders of the case and of the counterfactuals (cached)."""
@@ -211,8 +244,8 @@ class Classroom:
         return refs
 
     def debrief(self, token) -> dict:
-        with self.lock:
-            sid = self._student(token)
+        sid = self._student(token)
+        with self.game_locks[sid]:
             game = self.games[sid]
             if not game.over:
                 raise ClassroomError(409, "your game is still running: the debrief comes at "
@@ -231,33 +264,43 @@ class Classroom:
 
     def overview(self) -> dict:
         with self.lock:
-            rows = []
-            for sid, row in self.students.items():
+            students = list(self.students.items())
+        rows = []
+        for sid, row in students:
+            with self.game_locks[sid]:
                 g, o = self.games[sid], self.games[sid].outcome()
                 rows.append({"name": row["name"], "seed": row["seed"], "month": g.month,
                              "week": g.model.week, "over": g.over, "cash": g.model.cash,
                              "out": o["out"], "exit_kind": o["exit_kind"], "fate": o["fate"],
                              "tenure_weeks": o["tenure_weeks"]})
-            return {"join_code": self.join_code, "case": self.scenario_name,
-                    "seed": self.seed, "own_seeds": self.own_seeds, "paused": self.paused,
-                    "debrief": self.debrief_all, "students": rows}
+        return {"join_code": self.join_code, "case": self.scenario_name,
+                "seed": self.seed, "own_seeds": self.own_seeds, "paused": self.paused,
+                "debrief": self.debrief_all, "students": rows}
 
     def set_paused(self, paused: bool) -> None:
-        self.store.set_flag(self.sid, "paused", paused)
+        with self.lock:
+            self.store.set_flag(self.sid, "paused", paused)
+            self._paused = paused
 
     def everyone_to_debrief(self) -> None:
         with self.lock:
             self.store.set_flag(self.sid, "debrief", True)
-            for g in self.games.values():
-                g.stop()
+            self._debrief_all = True
+            students = list(self.games)
+        for sid in students:
+            with self.game_locks[sid]:
+                self.games[sid].stop()
 
     def class_debrief(self) -> dict:
         """The class against the simulated founders and the counterfactuals, and the
         decisions that separated the students who lasted from those who did not."""
         with self.lock:
-            outcomes = {sid: g.outcome() for sid, g in self.games.items()}
-            logs = {sid: list(g.log) for sid, g in self.games.items()}
-            names = {sid: self.students[sid]["name"] for sid in self.games}
+            students = list(self.games)
+        outcomes, logs, names = {}, {}, {}
+        for sid in students:
+            with self.game_locks[sid]:
+                outcomes[sid], logs[sid] = self.games[sid].outcome(), list(self.games[sid].log)
+                names[sid] = self.students[sid]["name"]
         refs = self.references()
         tenure = np.array([o["tenure_weeks"] for o in outcomes.values()], float)
         out = np.array([o["out"] for o in outcomes.values()], bool)

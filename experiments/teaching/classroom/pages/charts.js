@@ -65,7 +65,9 @@ function drawChart(host, opts) {
   });
   (opts.markers || []).forEach(p => {
     svg.appendChild(svgEl("circle", {cx: px(p.x), cy: py(p.y), r: 6, fill: p.color || "#d62728", stroke: "white", "stroke-width": 2}));
-    if (p.label) svg.appendChild(svgEl("text", {x: px(p.x) + 9, y: py(p.y) - 8, class: "marker"}, p.label));
+    const right = px(p.x) > W * 0.7;        // near the right edge: label on the left
+    const top = py(p.y) < m.t + 22;         // near the top: label below the dot
+    if (p.label) svg.appendChild(svgEl("text", {x: px(p.x) + (right ? -9 : 9), y: py(p.y) + (top ? 20 : -8), class: "marker", "text-anchor": right ? "end" : "start"}, p.label));
   });
   let ly = m.t + 4;
   opts.series.filter(s => s.name).forEach(s => {
@@ -79,7 +81,8 @@ function drawChart(host, opts) {
 
 function money(x) {
   if (x === null || x === undefined) return "n/a";
-  return Math.abs(x) >= 1e9 ? `$${(x / 1e9).toFixed(2)}B` : `$${(x / 1e6).toFixed(1)}M`;
+  const sign = x < 0 ? "-" : "", a = Math.abs(x);
+  return a >= 1e9 ? `${sign}$${(a / 1e9).toFixed(2)}B` : `${sign}$${(a / 1e6).toFixed(1)}M`;
 }
 
 function esc(s) {
