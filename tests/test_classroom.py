@@ -22,6 +22,7 @@ from conftest import ROOT, cli
 from experiments.teaching.classroom.server import make_server
 from experiments.teaching.classroom.session import Classroom
 from experiments.teaching.classroom.store import Store
+from experiments.teaching.debrief import reference_key
 
 SETS = ["run.weeks=24"]          # short games: five board meetings
 
@@ -226,6 +227,8 @@ def test_the_teacher_pauses_ends_and_exports(room):
     assert status == 200 and {"class", "stability-ai", "disciplined-founder",
                               "board-control"} <= set(cd["curves"])
     assert cd["curves"]["class"]["n"] == 3
+    kept = classroom.store.get_reference(reference_key(classroom.scenario, 12))   # for a restart
+    assert kept["n"] == 12 and kept["survival"] == cd["curves"]["stability-ai"]["survival"]
     status, csv_bytes = c.call("GET", "/api/teacher/decisions.csv", **t)
     lines = csv_bytes.decode().strip().splitlines()
     assert status == 200 and lines[0].startswith("session,student,seed,month,week,decided,compute")

@@ -8,6 +8,7 @@ number of runs and parameters, and kept for the life of the process.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass
 
@@ -47,15 +48,36 @@ class Reference:
                 "survival": self.curve_survival, "median": self.median,
                 "insolvent": self.insolvent, "sold": self.sold}
 
+    def as_record(self) -> dict:
+        """Everything, as plain data (for a cache on disk)."""
+        return {**self.as_dict(), "tenure": self.tenure.tolist(), "out": self.out.tolist()}
+
+    @classmethod
+    def from_record(cls, d: dict) -> Reference:
+        return cls(d["scenario"], d["n"], np.array(d["tenure"], float), np.array(d["out"], bool),
+                   d["weeks"], d["survival"], d["median"], d["insolvent"], d["sold"])
+
 
 _cache: dict = {}
 _lock = threading.Lock()
 
 
-def reference(scenario: Scenario, n: int = 200) -> Reference:
-    """The ``n`` simulated founders of ``scenario`` (cached per scenario and parameters)."""
-    key = (scenario.name, n, repr(scenario.params))
+def reference_key(scenario: Scenario, n: int) -> str:
+    """What a reference depends on: the scenario's name and parameters, the number of runs."""
+    digest = hashlib.sha256(repr(scenario.params).encode()).hexdigest()[:16]
+    return f"{scenario.name}:{n}:{ROOT_SEED}:{digest}"
+
+
+def reference(scenario: Scenario, n: int = 200, store=None) -> Reference:
+    """The ``n`` simulated founders of ``scenario``, kept per scenario and parameters for
+    the process's life; ``store`` (with ``get_reference(key)``/``put_reference(key, dict)``)
+    keeps them across restarts too."""
+    key = reference_key(scenario, n)
     with _lock:
+        if key not in _cache and store is not None:
+            record = store.get_reference(key)
+            if record is not None:
+                _cache[key] = Reference.from_record(record)
         if key not in _cache:
             runs = summaries(scenario, run_seeds(ROOT_SEED, n))
             out = np.array([r["ceo_exit_week"] is not None for r in runs])
@@ -68,6 +90,8 @@ def reference(scenario: Scenario, n: int = 200) -> Reference:
                 scenario.name, n, tenure, out, weeks, surv, km.median,
                 float(np.mean([r["insolvent_week"] is not None for r in runs])),
                 float(np.mean([r["sold_week"] is not None for r in runs])))
+        if store is not None and store.get_reference(key) is None:
+            store.put_reference(key, _cache[key].as_record())
         return _cache[key]
 
 

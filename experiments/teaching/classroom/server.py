@@ -22,6 +22,7 @@ import math
 import signal
 import socket
 import sys
+import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -198,7 +199,9 @@ def serve(classroom: Classroom, host: str, port: int, write=print) -> int:
     n = classroom.reference_runs
     write(f"preparing the debriefs: {n} simulated founders of {classroom.scenario_name} and of "
           f"the counterfactuals ...")
+    t0 = time.perf_counter()
     classroom.references()               # now, so that no request waits for it in class
+    write(f"  ready in {time.perf_counter() - t0:.0f} s (kept in the database for a restart)")
     server = make_server(classroom, host, port)
     shown = lan_address() if host in ("0.0.0.0", "") else host
     base = f"http://{shown}:{server.server_address[1]}"

@@ -21,6 +21,7 @@ import numpy as np
 
 from experiments.analysis.statistics import survival
 from experiments.runs.runner import load_scenario
+from model.parameters import ParameterError
 from experiments.teaching.debrief import Reference, debrief, reference
 from experiments.teaching.game import KEYS, QUESTIONS, DecisionError, Game
 from experiments.teaching.classroom.store import Store
@@ -233,14 +234,14 @@ class Classroom:
 
     def references(self) -> dict[str, Reference]:
         """The simulated founders of the case and of the counterfactuals (cached)."""
-        refs = {self.scenario_name: reference(self.scenario, self.reference_runs)}
+        refs = {self.scenario_name: reference(self.scenario, self.reference_runs, self.store)}
         for name in COUNTERFACTUALS:
             if name != self.scenario_name:
                 try:
                     sc = load_scenario(name, self.sets)
-                except Exception:              # the counterfactual is not shipped: left out
+                except ParameterError:         # not shipped, or the --set does not apply
                     continue
-                refs[name] = reference(sc, self.reference_runs)
+                refs[name] = reference(sc, self.reference_runs, self.store)
         return refs
 
     def debrief(self, token) -> dict:
@@ -251,7 +252,7 @@ class Classroom:
                 raise ClassroomError(409, "your game is still running: the debrief comes at "
                                           "its end")
             if sid not in self._debriefs:
-                ref = reference(self.scenario, self.reference_runs)
+                ref = reference(self.scenario, self.reference_runs, self.store)
                 self._debriefs[sid] = {"name": self.students[sid]["name"],
                                        "case": self.scenario_name, **debrief(game, ref)}
             return self._debriefs[sid]

@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS decisions (
     student_id INTEGER NOT NULL REFERENCES students(id), month INTEGER NOT NULL,
     week INTEGER NOT NULL, answers TEXT NOT NULL, decided TEXT NOT NULL,
     PRIMARY KEY (student_id, month));
+CREATE TABLE IF NOT EXISTS refs (key TEXT PRIMARY KEY, data TEXT NOT NULL);
 """
 
 
@@ -117,3 +118,11 @@ class Store:
         return self._all("SELECT s.name, s.seed, d.month, d.week, d.answers, d.decided "
                          "FROM decisions d JOIN students s ON s.id = d.student_id "
                          "WHERE s.session_id = ? ORDER BY s.id, d.month", sid)
+
+    # -- simulated founders for the debriefs (a cache: deterministic from their key)
+    def get_reference(self, key: str) -> dict | None:
+        row = self._one("SELECT data FROM refs WHERE key = ?", key)
+        return None if row is None else json.loads(row["data"])
+
+    def put_reference(self, key: str, data: dict) -> None:
+        self._write("INSERT OR REPLACE INTO refs (key, data) VALUES (?, ?)", key, json.dumps(data))
