@@ -62,6 +62,18 @@ _cache: dict = {}
 _lock = threading.Lock()
 
 
+def km_curve(tenure, out) -> tuple[list[float], list[float], float | None]:
+    """Kaplan-Meier curve of tenure as step points from (0, 1) to the longest tenure
+    (observed or not), and its median (weeks; None: not reached)."""
+    km = survival(tenure, out)
+    weeks = [0.0] + [float(t) for t in km.times]
+    surv = [1.0] + [float(s) for s in km.survival]
+    if len(tenure) and float(np.max(tenure)) > weeks[-1]:
+        weeks.append(float(np.max(tenure)))
+        surv.append(surv[-1])
+    return weeks, surv, km.median
+
+
 def reference_key(scenario: Scenario, n: int) -> str:
     """What a reference depends on: the scenario's name and parameters, the number of runs."""
     digest = hashlib.sha256(repr(scenario.params).encode()).hexdigest()[:16]
@@ -83,11 +95,9 @@ def reference(scenario: Scenario, n: int = 200, store=None) -> Reference:
             out = np.array([r["ceo_exit_week"] is not None for r in runs])
             tenure = np.array([r["ceo_exit_week"] if r["ceo_exit_week"] is not None
                                else r["weeks_run"] - 1 for r in runs], float)
-            km = survival(tenure, out)
-            weeks = [0.0] + [float(t) for t in km.times]
-            surv = [1.0] + [float(s) for s in km.survival]
+            weeks, surv, median = km_curve(tenure, out)
             _cache[key] = Reference(
-                scenario.name, n, tenure, out, weeks, surv, km.median,
+                scenario.name, n, tenure, out, weeks, surv, median,
                 float(np.mean([r["insolvent_week"] is not None for r in runs])),
                 float(np.mean([r["sold_week"] is not None for r in runs])))
         if store is not None and store.get_reference(key) is None:
@@ -227,6 +237,8 @@ def debrief_lines(game: Game, ref: Reference) -> list[str]:
              f"The model's founder, same company and seed: "
              + (f"out in week {mf['tenure_weeks']} ({mf['exit_kind']})" if mf["out"]
                 else f"in office at week {mf['tenure_weeks']}") + f"; company {mf['fate']}.",
+             f"Of the {ref.n} simulated companies, {ref.insolvent:.0%} went insolvent and "
+             f"{ref.sold:.0%} were sold.",
              "", "Your decisions:"]
     for x in game.log:
         lines.append(f"  week {x['week']}: " + ", ".join(f"{k}={x[k]}" for k in KEYS))

@@ -19,10 +19,9 @@ import threading
 
 import numpy as np
 
-from experiments.analysis.statistics import survival
 from experiments.runs.runner import load_scenario
 from model.parameters import ParameterError
-from experiments.teaching.debrief import Reference, debrief, reference
+from experiments.teaching.debrief import Reference, debrief, km_curve, reference
 from experiments.teaching.game import KEYS, QUESTIONS, DecisionError, Game
 from experiments.teaching.classroom.store import Store
 
@@ -307,11 +306,13 @@ class Classroom:
         out = np.array([o["out"] for o in outcomes.values()], bool)
         curves = {name: r.as_dict() for name, r in refs.items()}
         if len(tenure):
-            km = survival(tenure, out)
-            curves["class"] = {"scenario": "class", "n": len(tenure),
-                               "weeks": [0.0] + [float(t) for t in km.times],
-                               "survival": [1.0] + [float(s) for s in km.survival],
-                               "median": km.median}
+            weeks, surv, median = km_curve(tenure, out)
+            curves["class"] = {"scenario": "class", "n": len(tenure), "weeks": weeks,
+                               "survival": surv, "median": median,
+                               "insolvent": float(np.mean([o["insolvent_week"] is not None
+                                                           for o in outcomes.values()])),
+                               "sold": float(np.mean([o["sold_week"] is not None
+                                                      for o in outcomes.values()]))}
         return {"case": self.scenario_name, "curves": curves,
                 "students": [{"name": names[sid], **o} for sid, o in outcomes.items()],
                 "separating": separating(outcomes, logs)}

@@ -23,7 +23,8 @@ function svgEl(tag, attrs, text) {
 function drawChart(host, opts) {
   host.innerHTML = "";
   const W = host.clientWidth || 640, H = opts.height || 260;
-  const m = {l: 58, r: 14, t: 12, b: 40};
+  const named = opts.series.filter(s => s.name);
+  const m = {l: 58, r: 14, t: 12, b: 40 + (named.length ? 22 : 0)};   // legend under the axis
   const svg = svgEl("svg", {width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img"});
   const xs = opts.series.flatMap(s => s.x), ys = opts.series.flatMap(s => s.y).filter(v => v !== null);
   let x0 = Math.min(...xs), x1 = Math.max(...xs);
@@ -45,7 +46,7 @@ function drawChart(host, opts) {
   });
   svg.appendChild(svgEl("line", {x1: m.l, x2: m.l, y1: m.t, y2: H - m.b, class: "axis"}));
   svg.appendChild(svgEl("line", {x1: m.l, x2: W - m.r, y1: H - m.b, y2: H - m.b, class: "axis"}));
-  if (opts.xlabel) svg.appendChild(svgEl("text", {x: (W + m.l) / 2, y: H - 6, "text-anchor": "middle", class: "label"}, opts.xlabel));
+  if (opts.xlabel) svg.appendChild(svgEl("text", {x: (W + m.l) / 2, y: H - m.b + 32, "text-anchor": "middle", class: "label"}, opts.xlabel));
   if (opts.ylabel) svg.appendChild(svgEl("text", {x: 12, y: (H - m.b) / 2, transform: `rotate(-90 12 ${(H - m.b) / 2})`, "text-anchor": "middle", class: "label"}, opts.ylabel));
   (opts.vlines || []).forEach(v => {
     svg.appendChild(svgEl("line", {x1: px(v.x), x2: px(v.x), y1: m.t, y2: H - m.b, stroke: v.color || "#888", "stroke-dasharray": "4 3"}));
@@ -60,7 +61,6 @@ function drawChart(host, opts) {
       else if (s.step) d += `H${px(x)}V${py(y)}`;
       else d += `L${px(x)},${py(y)}`;
     });
-    if (s.step && s.x.length) d += `H${px(x1)}`;
     svg.appendChild(svgEl("path", {d, fill: "none", stroke: s.color, "stroke-width": s.width || 2, "stroke-dasharray": s.dash || ""}));
   });
   (opts.markers || []).forEach(p => {
@@ -69,12 +69,13 @@ function drawChart(host, opts) {
     const top = py(p.y) < m.t + 22;         // near the top: label below the dot
     if (p.label) svg.appendChild(svgEl("text", {x: px(p.x) + (right ? -9 : 9), y: py(p.y) + (top ? 20 : -8), class: "marker", "text-anchor": right ? "end" : "start"}, p.label));
   });
-  let ly = m.t + 4;
-  opts.series.filter(s => s.name).forEach(s => {
-    const lx = W - m.r - 230;
-    svg.appendChild(svgEl("line", {x1: lx, x2: lx + 18, y1: ly + 6, y2: ly + 6, stroke: s.color, "stroke-width": 3, "stroke-dasharray": s.dash || ""}));
-    svg.appendChild(svgEl("text", {x: lx + 24, y: ly + 10, class: "legend"}, s.name));
-    ly += 16;
+  let lx = m.l;
+  const ly = H - 14;
+  named.forEach(s => {
+    svg.appendChild(svgEl("line", {x1: lx, x2: lx + 18, y1: ly - 4, y2: ly - 4, stroke: s.color, "stroke-width": 3, "stroke-dasharray": s.dash || ""}));
+    const t = svgEl("text", {x: lx + 24, y: ly, class: "legend"}, s.name);
+    svg.appendChild(t);
+    lx += 24 + 7 * s.name.length + 18;
   });
   host.appendChild(svg);
 }
