@@ -47,10 +47,8 @@ def load_saved(path: Path) -> dict:
 # ----------------------------------------------------------------------------- text
 
 def _event_line(e: dict) -> str:
-    extra = [x for x in (e["amount_text"] if e["kind"] not in ("departure",) else "",
-                         f"cause: {e['cause']}" if e["cause"] else "") if x]
-    return (f"  week {e['week']}: {e['what']} - {e['who']}: {e['detail']}"
-            + (f" ({'; '.join(extra)})" if extra else ""))
+    why = f" (why: {e['cause']})" if e["cause"] and e["cause"] not in e["detail"] else ""
+    return f"  week {e['week']}: {e['what']} - {e['who']}: {e['detail']}{why}"
 
 
 def board_pack_lines(game: Game) -> list[str]:
