@@ -136,6 +136,10 @@ def test_a_class_plays_in_the_browser_and_resumes_after_a_restart(tmp_path):
             _decide(ana, 2, {"assets": "sell"})
             _meeting(ana, 3)
             ana.screenshot(path=str(SHOTS / "student_page.png"), full_page=True)
+            teacher.wait_for_function(      # the teacher's page follows (it polls)
+                "[...document.querySelectorAll('#students tr td:nth-child(2)')]"
+                ".map(td => td.textContent).join() === '3,3,3'", timeout=WAIT)
+            teacher.screenshot(path=str(SHOTS / "teacher_page.png"), full_page=True)
 
             # restart the server: every game resumes exactly
             before = {n: _state(pg) for n, pg in students.items()}
@@ -186,5 +190,5 @@ def test_a_class_plays_in_the_browser_and_resumes_after_a_restart(tmp_path):
             browser.close()
     finally:
         server.stop()
-    for name in ("student_page", "student_debrief", "class_debrief"):
+    for name in ("student_page", "teacher_page", "student_debrief", "class_debrief"):
         assert (SHOTS / f"{name}.png").stat().st_size > 30_000
