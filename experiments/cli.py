@@ -18,7 +18,7 @@ from pathlib import Path
 
 COMMANDS = ("scenarios", "params", "simulate", "validate", "calibrate", "sweep", "runs",
             "compare", "plot", "sensitivity", "story", "lessons", "play", "dashboard", "bench",
-            "docs", "cases", "new-case")
+            "docs", "cases", "new-case", "classroom")
 
 
 class UsageError(Exception):
@@ -230,6 +230,30 @@ def build_parser(prog: str = "run.py") -> Parser:
     sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sp.add_argument("--no-browser", action="store_true", help=argparse.SUPPRESS)
 
+    sp = sub.add_parser("classroom", help="the browser classroom: a class plays the CEO, "
+                        "the teacher runs the session and the class debrief")
+    sp.add_argument("--case", "--scenario", dest="scenario", default="stability-ai",
+                    help="the case (scenario) to play (default stability-ai)")
+    sp.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE",
+                    help="override a parameter, e.g. --set run.weeks=52 (repeatable)")
+    sp.add_argument("--seed", type=_seed, default=7, help="random seed (default 7)")
+    seeds = sp.add_mutually_exclusive_group()
+    seeds.add_argument("--same-seed", dest="own_seeds", action="store_false",
+                       help="every student plays the same company and luck (default)")
+    seeds.add_argument("--own-seeds", dest="own_seeds", action="store_true",
+                       help="every student gets a seed of their own")
+    sp.set_defaults(own_seeds=False)
+    sp.add_argument("--port", type=_positive("--port"), default=8765, help="port (default 8765)")
+    sp.add_argument("--host", default="0.0.0.0",
+                    help="address to listen on (default 0.0.0.0: the local network)")
+    sp.add_argument("--db", type=Path, help="the session database (default "
+                    "results/classroom/classroom.sqlite)")
+    sp.add_argument("--new", action="store_true", help="start a new session even if the "
+                    "database holds one for this case (default: resume the latest)")
+    sp.add_argument("--session", metavar="JOIN_CODE", help="resume the session with this join code")
+    sp.add_argument("--reference-runs", type=_positive("--reference-runs"), default=200,
+                    help="simulated founders in the debriefs (default 200)")
+
     sp = sub.add_parser("docs", help="regenerate the generated parts of docs/ODD.md "
                         "(validation tables, adopted calibration summaries)")
     sp.add_argument("--seeds", type=_positive("--seeds"), default=200, help="runs (default 200)")
@@ -246,6 +270,15 @@ def build_parser(prog: str = "run.py") -> Parser:
     sp.add_argument("--sweep", action="store_true",
                     help="benchmark sweeps instead: 1 vs 2 jobs, memory at 1,000 and 10,000 runs, "
                          "and mesa.batch_run side by side (about 5 minutes)")
+    sp.add_argument("--classroom", action="store_true",
+                    help="load-test the classroom server on loopback instead: simulated students "
+                         "join, play and open their debriefs; request times")
+    sp.add_argument("--students", type=_positive("--students"), default=30,
+                    help="--classroom: simulated students (default 30)")
+    sp.add_argument("--months", type=_positive("--months"), default=26,
+                    help="--classroom: board meetings each plays at most (default 26)")
+    sp.add_argument("--think", type=float, default=0.0,
+                    help="--classroom: mean seconds a student thinks before deciding (default 0)")
     return p
 
 
@@ -311,6 +344,15 @@ def cmd_validate(args, results: Path) -> int:
 
 
 def cmd_bench(args, results: Path) -> int:
+    if args.classroom:
+        from experiments.teaching.classroom.load import report, run
+        figures = Path(results) / "classroom" / "bench"
+        if not 0 <= args.think <= 600:
+            raise UsageError(f"bench: --think {args.think} is out of range, valid 0-600 seconds")
+        print("\n".join(report(run(args.students, args.months, figures=figures,
+                                    think=args.think))))
+        print(f"class debrief figures: {figures}")
+        return 0
     if args.sweep:
         from experiments.bench import sweeps
         print("\n".join(sweeps.report(sweeps.bench())))
@@ -495,6 +537,36 @@ def cmd_new_case(args, results: Path) -> int:
     return 0
 
 
+def cmd_classroom(args, results: Path) -> int:
+    from experiments.teaching.classroom.server import serve
+    from experiments.teaching.classroom.session import Classroom, ClassroomError
+    from experiments.teaching.classroom.store import Store
+    _scenario(args)                     # a bad case or --set: one error line, nothing written
+    if not 0 < args.port < 65536:
+        raise UsageError(f"classroom: --port {args.port} is out of range, valid 1-65535")
+    path = args.db or Path(results) / "classroom" / "classroom.sqlite"
+    store = Store(path)
+    try:
+        classroom, resumed = Classroom.open(store, args.scenario, list(args.sets), args.seed,
+                                            args.own_seeds, new=args.new,
+                                            join_code=args.session,
+                                            reference_runs=args.reference_runs)
+    except ClassroomError as exc:
+        store.close()
+        raise UsageError(f"classroom: {exc}") from None
+    n = len(classroom.students)
+    print(("resumed" if resumed else "new") + f" session {classroom.join_code}: case "
+          f"{classroom.scenario_name}, " + ("own seeds" if classroom.own_seeds else
+                                            f"seed {classroom.seed} for everyone")
+          + (f", {n} students" if resumed else "") + f"; database {path}", flush=True)
+    try:
+        return serve(classroom, args.host, args.port, write=lambda t: print(t, flush=True))
+    except OSError as exc:
+        store.close()
+        raise UsageError(f"classroom: cannot listen on {args.host}:{args.port} "
+                         f"({exc.strerror or exc})") from None
+
+
 def cmd_docs(args, results: Path) -> int:
     from experiments.runs.progress import counting
     from experiments.analysis.odd import generated_blocks, update
@@ -520,7 +592,7 @@ HANDLERS = {"scenarios": cmd_scenarios, "params": cmd_params, "simulate": cmd_si
             "compare": cmd_compare, "plot": cmd_plot, "sensitivity": cmd_sensitivity,
             "story": cmd_story, "lessons": cmd_lessons, "play": cmd_play,
             "dashboard": cmd_dashboard, "bench": cmd_bench, "docs": cmd_docs,
-            "cases": cmd_cases, "new-case": cmd_new_case}
+            "cases": cmd_cases, "new-case": cmd_new_case, "classroom": cmd_classroom}
 TAKES_ARGV = {"sweep", "compare", "calibrate"}   # they record the command line they were given
 
 

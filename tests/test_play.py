@@ -1,5 +1,7 @@
-"""Playing the CEO from a script on standard input: whole games, invalid answers asked
-again, the end of input, save and resume, and the player's decisions taking effect."""
+"""Playing the CEO: the game engine (replay, the board pack's events, offers accepted or
+refused, a round asked while one is open, the burn multiple explained) and the terminal
+front end from a script on standard input (defaults on Enter, prefixes, invalid answers
+asked again, the end of input, save and resume)."""
 
 from __future__ import annotations
 
@@ -7,11 +9,14 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
-from experiments.teaching.play import QUESTIONS, Game, replay
+from experiments.teaching.game import (KEYS, QUESTIONS, DecisionError, Game, Question,
+                                       parse_answer, replay)
 from model import load
 
-KEEP = ["keep", "none", "none", "asis", "none", "keep", "stay"]
+KEEP = ["keep", "none", "none", "same", "none", "keep", "accept", "refuse", "stay"]
 
 
 def play(stdin: str, *args, timeout=300):
@@ -58,8 +63,9 @@ def test_resigning_ends_the_game_at_once():
 
 
 def test_a_saved_game_resumes_where_it_stopped(tmp_path):
-    months = [KEEP, ["cut", "staff", "small", "open", "10", "keep", "stay"], KEEP, KEEP,
-              ["grow", "grand", "none", "rosy", "none", "sell", "package"]]
+    months = [KEEP, ["cut", "staff", "small", "open", "10", "keep", "refuse", "search", "stay"],
+              KEEP, KEEP, ["grow", "grand", "none", "rosy", "none", "sell", "accept", "refuse",
+                           "package"]]
     save = tmp_path / "game.json"
     first = play(answers(*months[:2]), "--seed", 11, "--save", save)
     assert first.returncode == 0, first.stderr
@@ -83,18 +89,134 @@ def test_bad_saved_game_is_one_error_line(tmp_path):
 
 def test_the_players_decisions_take_effect():
     sc = load("stability-ai")
-    base = replay(sc, 4, [], [dict(zip([q.key for q in QUESTIONS], KEEP))])
-    cut = replay(sc, 4, [], [dict(zip([q.key for q in QUESTIONS],
-                                      ["cut", "none", "none", "asis", "20", "keep", "stay"]))])
+    base = replay(sc, 4, [], [dict(zip(KEYS, KEEP))])
+    cut = replay(sc, 4, [], [{"compute": "cut", "layoff": "20"}])
     assert cut.model.compute_cost < base.model.compute_cost * 0.85
     assert cut.model.staff < base.model.staff
     assert cut.model.events.count("layoff") == 1 and base.model.events.count("layoff") == 0
 
 
 def test_the_player_ceo_makes_no_decisions_of_its_own():
-    game = Game(load("stability-ai"), 9)
-    game.advance(40)
+    game = Game(load("stability-ai"), 9, [], [{}] * 10)
     ev = game.model.events
     assert ev.count("promise_made") == 0 and ev.count("round_started") == 0
     assert ev.count("compute_cut") == 0 and ev.count("layoff") == 0
     assert game.model.ceo_exit_kind != "resigned"
+
+
+def test_enter_takes_the_defaults_and_prefixes_are_enough():
+    explicit = play(answers(*[KEEP] * 3), "--seed", 5)
+    enter = play(answers(*[[""] * len(KEEP)] * 3), "--seed", 5)
+    short = play(answers(*[["k", "n", "n", "sa", "n", "k", "a", "r", "st"]] * 3), "--seed", 5)
+    for r in (explicit, enter, short):
+        assert r.returncode == 0, r.stderr
+    tail = lambda out: out.split("=== Debrief ===")[1]   # noqa: E731
+    assert tail(enter.stdout) == tail(explicit.stdout) == tail(short.stdout)
+    assert "(Enter: keep)" in explicit.stdout
+
+
+def test_parse_answer_prefixes_ambiguity_and_old_tokens():
+    q = Question("x", "X", (("stay", ""), ("staff", ""), ("grow", "")), "grow", "")
+    assert parse_answer(q, "") == "grow" and parse_answer(q, "  ", "stay") == "stay"
+    assert parse_answer(q, "G") == "grow" and parse_answer(q, "stay") == "stay"
+    with pytest.raises(DecisionError, match="could mean stay or staff"):
+        parse_answer(q, "sta")
+    books = next(q for q in QUESTIONS if q.key == "books")
+    assert parse_answer(books, "asis") == "same"          # saves from before the rename
+    layoff = next(q for q in QUESTIONS if q.key == "layoff")
+    assert parse_answer(layoff, "10%") == "10" and parse_answer(layoff, "2") == "20"
+
+
+# ----------------------------------------------------------------------------- the engine
+
+AGGRESSIVE = {"compute": "grow", "promise": "grand", "books": "rosy"}
+
+
+def _game_with_packs(seed, decisions, months=30):
+    """Play ``decisions(month)`` until the game ends; keep every board pack."""
+    game, packs = Game(load("stability-ai"), seed), []
+    while not game.over and game.month <= months:
+        packs.append(game.pack())
+        game.decide(decisions(game.month))
+    return game, packs
+
+
+def test_every_event_appears_in_exactly_one_board_pack():
+    # Every event of the game, the meeting weeks' own (the player's decisions) included,
+    # is shown once, in the pack of the meeting that follows it.
+    mix = [{"compute": "cut", "layoff": "10", "assets": "sell", "raise": "small",
+            "promise": "staff"}, {"promise": "investors"}, {}, {"raise": "big"}]
+    game, packs = _game_with_packs(3, lambda k: mix[(k - 1) % len(mix)], months=14)
+    shown = [(e["week"], e["kind"], e["who"], e["detail"]) for p in packs for e in p["events"]]
+    expected = [(e.week, e.event, e.agent, e.detail) for e in game.model.events
+                if e.week < game.meetings[len(packs)]]
+    assert shown == expected and len(shown) > 20
+    first_decisions = packs[1]["events"]
+    kinds = {e["kind"] for e in first_decisions if e["week"] == packs[0]["week"]}
+    assert {"compute_cut", "layoff", "asset_sale", "round_started", "promise_made"} <= kinds
+    all_kinds = {e[1] for e in shown}
+    assert all_kinds & {"promise_kept", "promise_broken"}
+    assert all(e["cause"] for p in packs for e in p["events"] if e["kind"] == "round_failed")
+
+
+def test_replaying_the_decisions_rebuilds_the_same_game():
+    mix = [{"compute": "grow", "promise": "public"}, {"raise": "big", "books": "open"}, {},
+           {"layoff": "20", "audit": "refuse"}]
+    game, _ = _game_with_packs(8, lambda k: mix[k % len(mix)], months=12)
+    again = replay(load("stability-ai"), 8, [], game.log)
+    assert again.log == game.log
+    assert again.pack() == game.pack()
+    assert list(again.model.events) == list(game.model.events)
+    other = replay(load("stability-ai"), 9, [], game.log)
+    assert list(other.model.events) != list(game.model.events)
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_the_player_accepts_or_refuses_offers(seed):
+    def run(audit, sale, stay):
+        game, _ = _game_with_packs(seed, lambda k: {**AGGRESSIVE, "audit": audit, "sale": sale,
+                                                      "stay": stay})
+        return game.model.events
+    yes, no = run("accept", "search", "package"), run("refuse", "refuse", "stay")
+    assert yes.count("audit_demanded") > 0 and no.count("audit_demanded") > 0
+    assert yes.count("audit_accepted") == yes.count("audit_demanded") and yes.count("audit_refused") == 0
+    assert no.count("audit_refused") == no.count("audit_demanded") and no.count("audit_accepted") == 0
+    assert yes.count("sale_search") == yes.count("sale_urged") > 0 and yes.count("sale_refused") == 0
+    assert no.count("sale_refused") == no.count("sale_urged") > 0 and no.count("sale_search") == 0
+    assert yes.count("exit_package_offered") == 1 and yes.count("ceo_resigned") == 1
+    assert no.count("exit_package_refused") == no.count("exit_package_offered") > 0
+
+
+def test_asking_for_a_round_while_one_is_open_is_explained():
+    game = Game(load("stability-ai"), 5, [], [{"raise": "big"}])
+    assert game.model.fundraising.round is not None
+    assert "still open" in next(q for q in game.menu() if q["key"] == "raise")["note"]
+    notes = game.decide({"raise": "small"})
+    assert notes and "No new round: round 1" in notes[0]
+    assert game.pack()["notes"] == notes
+    assert game.model.events.count("round_started") == 1
+
+
+def test_a_decision_for_another_month_or_a_bad_answer_is_refused_with_a_reason():
+    game = Game(load("stability-ai"), 5)
+    with pytest.raises(DecisionError, match="month 2 is not open"):
+        game.decide({}, month=2)
+    with pytest.raises(DecisionError, match="compute: 'x' is not a valid answer"):
+        game.decide({"compute": "x"})
+    with pytest.raises(DecisionError, match="unknown question 'bogus'"):
+        game.decide({"bogus": "1"})
+    assert game.month == 1 and not game.log          # nothing applied
+    game.decide({}, month=1)
+    assert game.month == 2
+
+
+def test_the_burn_multiple_is_explained_when_it_is_na_or_jumps():
+    game, packs = _game_with_packs(4, lambda k: {"compute": "grow" if k % 3 else "cut",
+                                                 "layoff": "10" if k % 5 == 0 else "none"})
+    values = [p["burn_multiple"] for p in packs]
+    na = [b for b in values if b["value"] is None]
+    jumps = [b for a, b in zip(values, values[1:]) if a["value"] and b["value"]
+             and (b["value"] > 2 * a["value"] or b["value"] < a["value"] / 2)]
+    assert na or jumps
+    assert all(b["note"].startswith("n/a") for b in na)
+    assert all(b["note"].startswith(("up from", "down from")) for b in jumps)

@@ -37,11 +37,17 @@ def stop(proc: subprocess.Popen, timeout: float = 5.0) -> None:
             proc.wait()
 
 
+def start_child(cmd: list[str], **popen) -> subprocess.Popen:
+    """Start ``cmd``; on Linux the kernel stops it when this process dies. The caller
+    stops it (:func:`stop`) in a ``finally``."""
+    return subprocess.Popen(cmd, preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                            **popen)
+
+
 def run_child(cmd: list[str], **popen) -> int:
     """Run ``cmd`` until it exits or this process is interrupted; return its exit status
     (0 after Ctrl-C or SIGTERM)."""
-    proc = subprocess.Popen(cmd, preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-                            **popen)
+    proc = start_child(cmd, **popen)
 
     def on_signal(signum, frame):
         raise KeyboardInterrupt
