@@ -143,7 +143,7 @@ def actions_by_month(model, months: int) -> list[list[str]]:
 
 def model_founder(game: Game) -> StartupModel:
     """The same company and seed, run by the model's founder-CEO (his own rules)."""
-    return StartupModel(game.scenario.params, seed=game.seed).run()
+    return StartupModel(game.scenario.params_for(game.seed), seed=game.seed).run()
 
 
 def answers_text(d: dict) -> str:

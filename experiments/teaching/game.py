@@ -194,7 +194,7 @@ class Game:
 
     def __init__(self, scenario: Scenario, seed: int, sets=(), decisions=()) -> None:
         self.scenario, self.seed, self.sets = scenario, int(seed), list(sets)
-        self.model = StartupModel(scenario.params, seed=self.seed, ceo_class=PlayerCEO)
+        self.model = StartupModel(scenario.params_for(self.seed), seed=self.seed, ceo_class=PlayerCEO)
         self.player = self.model.ceo
         self.log: list[dict] = []          # applied decisions: {"month", "week", answers...}
         self.notes: list[str] = []         # what became of the last month's decisions
