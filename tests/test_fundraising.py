@@ -84,7 +84,7 @@ def test_after_a_failed_round_the_next_ask_is_cut_by_target_cut(baseline):
                 last_round, failed_before, ceo = None, False, m.ceo
             rnd = m.fundraising.round
             if rnd is not None and rnd is not last_round:
-                if failed_before:
+                if failed_before and last_round is not None:
                     assert rnd.valuation == pytest.approx(last_round.valuation * (1 - cut))
                     assert rnd.size == pytest.approx(last_round.size * (1 - cut))
                     pairs += 1
