@@ -171,20 +171,28 @@ def test_replaying_the_decisions_rebuilds_the_same_game():
     assert list(other.model.events) != list(game.model.events)
 
 
-@pytest.mark.parametrize("seed", [2, 3])
-def test_the_player_accepts_or_refuses_offers(seed):
-    def run(audit, sale, stay):
+def test_the_player_accepts_or_refuses_offers():
+    def run(seed, audit, sale, stay):
         game, _ = _game_with_packs(seed, lambda k: {**AGGRESSIVE, "audit": audit, "sale": sale,
                                                       "stay": stay})
         return game.model.events
-    yes, no = run("accept", "search", "package"), run("refuse", "refuse", "stay")
-    assert yes.count("audit_demanded") > 0 and no.count("audit_demanded") > 0
-    assert yes.count("audit_accepted") == yes.count("audit_demanded") and yes.count("audit_refused") == 0
-    assert no.count("audit_refused") == no.count("audit_demanded") and no.count("audit_accepted") == 0
-    assert yes.count("sale_search") == yes.count("sale_urged") > 0 and yes.count("sale_refused") == 0
-    assert no.count("sale_refused") == no.count("sale_urged") > 0 and no.count("sale_search") == 0
-    assert yes.count("exit_package_offered") == 1 and yes.count("ceo_resigned") == 1
-    assert no.count("exit_package_refused") == no.count("exit_package_offered") > 0
+    packages = 0
+    for seed in (2, 3, 4):
+        yes, no = run(seed, "accept", "search", "package"), run(seed, "refuse", "refuse", "stay")
+        assert yes.count("audit_demanded") > 0 and no.count("audit_demanded") > 0
+        assert yes.count("audit_accepted") == yes.count("audit_demanded")
+        assert yes.count("audit_refused") == 0
+        assert no.count("audit_refused") == no.count("audit_demanded")
+        assert no.count("audit_accepted") == 0
+        assert yes.count("sale_search") == yes.count("sale_urged") > 0
+        assert yes.count("sale_refused") == 0
+        assert no.count("sale_refused") == no.count("sale_urged") > 0
+        assert no.count("sale_search") == 0
+        # an offered package is taken at once (and ends the player's tenure) or always refused
+        assert yes.count("exit_package_offered") == yes.count("ceo_resigned") <= 1
+        assert no.count("exit_package_refused") == no.count("exit_package_offered")
+        packages += yes.count("exit_package_offered") + no.count("exit_package_offered")
+    assert packages >= 2
 
 
 def test_asking_for_a_round_while_one_is_open_is_explained():
