@@ -50,6 +50,23 @@ def in_process(*args, results=ROOT / "results"):
     return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now (for a server a test starts)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def answers(url: str) -> bool:
+    """Whether a server answers ``url`` with 200 within two seconds."""
+    import urllib.request
+    try:
+        return urllib.request.urlopen(url, timeout=2).status == 200
+    except OSError:
+        return False
+
+
 def make_params(name: str = BASELINE, *sets: str):
     """Validated parameters of scenario ``name`` with ``path=value`` overrides."""
     return load(name, list(sets)).params

@@ -18,7 +18,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, cli
+from conftest import ROOT, cli, free_port, answers
 from experiments.teaching.classroom.server import make_server
 from experiments.teaching.classroom.session import Classroom
 from experiments.teaching.classroom.store import Store
@@ -267,22 +267,9 @@ def test_bad_command_line_is_one_error_line(tmp_path):
         assert len(r.stderr.strip().splitlines()) == 1
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    try:
-        return urllib.request.urlopen(url, timeout=2).status == 200
-    except OSError:
-        return False
-
-
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_the_classroom_server_stops_with_its_process(tmp_path, sig):
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "classroom", "--host",
                              "127.0.0.1", "--port", str(port), "--db", str(tmp_path / "c.sqlite"),
@@ -290,12 +277,12 @@ def test_the_classroom_server_stops_with_its_process(tmp_path, sig):
                             stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         deadline = time.monotonic() + 60
-        while not _answers(url):
+        while not answers(url):
             assert proc.poll() is None and time.monotonic() < deadline, "no classroom server"
             time.sleep(0.2)
         proc.send_signal(sig)
         assert proc.wait(timeout=30) in (0, -signal.SIGKILL)
-        assert not _answers(url)
+        assert not answers(url)
         with socket.socket() as s:          # nothing listens on the port any more
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(("127.0.0.1", port))

@@ -15,19 +15,13 @@ import sys
 import threading
 import time
 
-from conftest import ROOT
+from conftest import ROOT, free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOTS = ROOT / "results" / "classroom" / "screenshots"
 WAIT = 20000     # ms
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -88,7 +82,7 @@ def _decide(page, month: int, choices: dict | None = None) -> None:
 def test_a_class_plays_in_the_browser_and_resumes_after_a_restart(tmp_path):
     from playwright.sync_api import sync_playwright
     SHOTS.mkdir(parents=True, exist_ok=True)
-    db, port = tmp_path / "class.sqlite", _free_port()
+    db, port = tmp_path / "class.sqlite", free_port()
     server = Server(db, port, new=True)
     try:
         with sync_playwright() as p:

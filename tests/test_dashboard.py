@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ import urllib.request
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, free_port
 from model import load
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -29,16 +28,10 @@ TAB_BLUE = np.array([0x1F, 0x77, 0xB4]) / 255      # the first line of every cha
 DEVELOPER = ("Play Interval", "Render Interval", "Use Threads", "Step:", "Time:", "PAGE 0")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The dashboard of ``CASE`` (url, path of the server's output)."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("dashboard") / "server.log"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with open(log, "w") as out:

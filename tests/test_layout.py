@@ -13,12 +13,11 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, cli
+from conftest import ROOT, cli, free_port, answers
 
 # package -> packages it must never import
 FORBIDDEN = {
@@ -113,19 +112,6 @@ def test_a_closed_pipe_ends_a_command_quietly():
     assert "Traceback" not in r.stderr and "BrokenPipe" not in r.stderr, r.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    try:
-        return urllib.request.urlopen(url, timeout=2).status == 200
-    except OSError:
-        return False
-
-
 def _children(pid: int) -> set[int]:
     out = set()
     for d in Path("/proc").iterdir():
@@ -148,7 +134,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_the_dashboard_server_stops_with_its_launcher(sig):
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "dashboard", "--port",
                              str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
@@ -156,7 +142,7 @@ def test_the_dashboard_server_stops_with_its_launcher(sig):
     servers: set[int] = set()
     try:
         deadline = time.monotonic() + 90
-        while not _answers(url):
+        while not answers(url):
             assert proc.poll() is None and time.monotonic() < deadline, "no dashboard server"
             time.sleep(0.5)
         servers = _children(proc.pid)
@@ -164,10 +150,10 @@ def test_the_dashboard_server_stops_with_its_launcher(sig):
         proc.send_signal(sig)
         proc.wait(timeout=30)
         deadline = time.monotonic() + 30
-        while (any(_alive(s) for s in servers) or _answers(url)) and time.monotonic() < deadline:
+        while (any(_alive(s) for s in servers) or answers(url)) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not any(_alive(s) for s in servers), "the server outlived its launcher"
-        assert not _answers(url)
+        assert not answers(url)
         with socket.socket() as s:          # nothing listens on the port any more
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(("127.0.0.1", port))
