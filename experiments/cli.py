@@ -559,6 +559,10 @@ def cmd_classroom(args, results: Path) -> int:
           f"{classroom.scenario_name}, " + ("own seeds" if classroom.own_seeds else
                                             f"seed {classroom.seed} for everyone")
           + (f", {n} students" if resumed else "") + f"; database {path}", flush=True)
+    if resumed and (args.own_seeds != classroom.own_seeds
+                    or (not args.own_seeds and args.seed != classroom.seed)):
+        print("note: a resumed session keeps its own seeds; --seed and --own-seeds were not "
+              "applied (add --new to start a new session with them)", flush=True)
     try:
         return serve(classroom, args.host, args.port, write=lambda t: print(t, flush=True))
     except OSError as exc:

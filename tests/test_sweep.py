@@ -725,11 +725,18 @@ def test_resume_after_a_crash_between_the_merge_and_the_manifest_update(victim):
 
 # =========================================================================== interruptions
 
+def _default_sigint() -> None:
+    """In the child: Ctrl-C as at a terminal. A test run started in the background (a
+    non-interactive shell's ``cmd &``) inherits SIGINT ignored, and Python then, rightly,
+    never raises KeyboardInterrupt: the sweep would not be interrupted at all."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)   # exec keeps "ignored", not handlers
+
+
 def interrupt(out: Path, sig: int, args=LONG):
     """Start a sweep in its own process group; once a chunk is stored, signal the group."""
     p = subprocess.Popen(command("sweep", *args, "--out", out), cwd=ROOT, env=environment(),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         start_new_session=True)
+                         start_new_session=True, preexec_fn=_default_sigint)
     try:
         deadline = time.monotonic() + 120
         while not (out / "parts" / "runs").is_dir() or \

@@ -16,7 +16,9 @@ from model.calendar import week_date
 KEY = {"round_started", "round_failed", "round_closed", "bridge_closed", "bill_underpaid",
        "bill_unpaid", "supplier_cutoff", "audit_demanded", "sale_urged", "resignation_demanded",
        "exit_package_offered", "board_exit", "observer_exit", "layoff", "compute_cut",
-       "asset_sale", "ceo_resigned", "ceo_removed", "company_sold", "insolvency", "interim_ceo"}
+       "asset_sale", "ceo_resigned", "ceo_removed", "company_sold", "insolvency", "interim_ceo",
+       "outside_shock", "financing_failed", "credit_drawn", "rescued", "rescue_refused",
+       "joint_letter", "ceo_leave", "round_withdrawn"}
 ANSWERS = {"audit_accepted": "accepts", "audit_refused": "refuses", "sale_search": "starts "
            "looking for a buyer", "sale_refused": "refuses to sell", "exit_package_refused":
            "turns the package down"}
