@@ -17,7 +17,7 @@ import os
 import re
 from pathlib import Path
 
-from experiments.analysis.facts import FactResult, _shipped, load_facts
+from experiments.analysis.facts import FactResult, has_own_facts, load_facts
 from experiments.analysis.validate import DEFAULT_ROOT_SEED, validate
 from experiments.runs.runner import load_scenario
 
@@ -62,7 +62,7 @@ def generated_blocks(root: Path, n_seeds: int = 200,
     from model.scenarios import names
     blocks = {}
     for name in names():
-        if not _shipped(name).is_file():
+        if not has_own_facts(name):
             continue                      # counterfactuals are checked against their base's facts
         facts = load_facts(name)
         sc = load_scenario(name)
