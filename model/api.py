@@ -21,7 +21,7 @@ import pandas as pd
 
 from model.company import StartupModel
 from model.outcomes import EVENT_COLUMNS, event_rows, summary, weekly_columns
-from model.overrides import DEFAULT_SCENARIO, named, plain, resolve
+from model.overrides import DEFAULT_SCENARIO, plain, resolve
 from model.parameters import Parameters
 from model.scenarios import Scenario, load
 
@@ -90,7 +90,8 @@ def simulate(scenario: str | Scenario | Parameters = DEFAULT_SCENARIO, seed: int
     seed = plain(seed)
     if isinstance(scenario, str):
         scenario = load(scenario)
-    name, _ = named(scenario)
+    # the name without drawing: a population's draws belong to the run's seed (resolve)
+    name = scenario.name if isinstance(scenario, Scenario) else "custom"
     params = resolve(scenario, weeks, overrides, seed=seed, **overrides_kw)
     model = StartupModel(params, seed=seed).run()
     forget(model)

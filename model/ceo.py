@@ -187,16 +187,20 @@ class CEO(mesa.Agent):
         if excess <= 0.0:
             return
         g = m.p.governance
-        parts = sorted(governance.pressure_parts(m).items(), key=lambda kv: -kv[1])[:3]
-        mostly = ", ".join(f"{k} {v:.2f}" for k, v in parts)
         if m.rng.random() < g.resign_rate * excess:
+            cause, mostly = self._mostly()
             m.ceo_leaves("resigned", f"under pressure {self.pressure:.2f} "
-                         f"(entrenchment {self.entrenchment:.2f}); mostly {mostly}",
-                         cause=parts[0][0])
+                         f"(entrenchment {self.entrenchment:.2f}); mostly {mostly}", cause=cause)
         elif not self.on_leave and g.leave_rate > 0.0 and m.rng.random() < g.leave_rate * excess:
             self.on_leave = True
+            cause, mostly = self._mostly()
             m.record("ceo_leave", self, f"steps aside on a leave of absence under pressure "
-                     f"{self.pressure:.2f}; mostly {mostly}", cause=parts[0][0])
+                     f"{self.pressure:.2f}; mostly {mostly}", cause=cause)
+
+    def _mostly(self) -> tuple[str, str]:
+        """The largest pressure term, and the three largest in words (to explain a step)."""
+        parts = sorted(governance.pressure_parts(self.model).items(), key=lambda kv: -kv[1])[:3]
+        return parts[0][0], ", ".join(f"{k} {v:.2f}" for k, v in parts)
 
 
 def m_clip(x: float) -> float:

@@ -67,6 +67,14 @@ def answers(url: str) -> bool:
         return False
 
 
+def assert_port_free(port: int) -> None:
+    """Nothing listens on ``port`` any more (binding it again succeeds)."""
+    import socket
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+
+
 def make_params(name: str = BASELINE, *sets: str):
     """Validated parameters of scenario ``name`` with ``path=value`` overrides."""
     return load(name, list(sets)).params

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -18,7 +17,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, cli, free_port, answers
+from conftest import ROOT, answers, assert_port_free, cli, free_port
 from experiments.teaching.classroom.server import make_server
 from experiments.teaching.classroom.session import Classroom
 from experiments.teaching.classroom.store import Store
@@ -283,9 +282,7 @@ def test_the_classroom_server_stops_with_its_process(tmp_path, sig):
         proc.send_signal(sig)
         assert proc.wait(timeout=30) in (0, -signal.SIGKILL)
         assert not answers(url)
-        with socket.socket() as s:          # nothing listens on the port any more
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("127.0.0.1", port))
+        assert_port_free(port)
     finally:
         proc.kill()
         proc.wait()

@@ -9,13 +9,12 @@ import os
 import queue
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 
-from conftest import ROOT, free_port
+from conftest import ROOT, assert_port_free, free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -139,9 +138,7 @@ def test_a_class_plays_in_the_browser_and_resumes_after_a_restart(tmp_path):
             before = {n: _state(pg) for n, pg in students.items()}
             join_code = server.join_code
             server.stop()
-            with socket.socket() as s:           # nothing listens on the port any more
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                s.bind(("127.0.0.1", port))
+            assert_port_free(port)
             server = Server(db, port, new=False)
             assert server.join_code == join_code
             assert server.out[0].startswith(f"resumed session {join_code}")

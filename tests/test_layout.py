@@ -9,7 +9,6 @@ import ast
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, cli, free_port, answers
+from conftest import ROOT, answers, assert_port_free, cli, free_port
 
 # package -> packages it must never import
 FORBIDDEN = {
@@ -154,9 +153,7 @@ def test_the_dashboard_server_stops_with_its_launcher(sig):
             time.sleep(0.2)
         assert not any(_alive(s) for s in servers), "the server outlived its launcher"
         assert not answers(url)
-        with socket.socket() as s:          # nothing listens on the port any more
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("127.0.0.1", port))
+        assert_port_free(port)
     finally:
         proc.kill()
         for s in servers:

@@ -26,7 +26,6 @@ open the output as a plain-language headline.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 

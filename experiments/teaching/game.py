@@ -63,6 +63,9 @@ class PlayerCEO(CEO):
     def accepts_package(self) -> bool:
         return self.accept_package
 
+    def accepts_rescue(self) -> bool:    # money for the company on condition that you go
+        return self.accept_package
+
 
 # ----------------------------------------------------------------------------- the menu
 
@@ -120,7 +123,8 @@ QUESTIONS = (
         ("package", "accept an exit package if one is offered"),
         ("resign", "resign now (the game ends)")), "stay",
              "Pressure on you grows with the board's distrust; a lead investor may offer a "
-             "package to leave."),
+             "package to leave, and a rescuer may offer money on condition that you go (the "
+             "same answer holds for both)."),
 )
 KEYS = tuple(q.key for q in QUESTIONS)
 BY_KEY = {q.key: q for q in QUESTIONS}
