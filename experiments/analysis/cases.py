@@ -58,14 +58,15 @@ def cases() -> list[Case]:
 def case_lines(root: Path = ROOT) -> list[str]:
     """One line per case: name, company, period, facts, record (marked when missing)."""
     rows = cases()
-    lines = [f"{'case':22s} {'company':20s} {'period':36s} {'facts':14s} record"]
+    width = max([len("company")] + [len(c.company) for c in rows])   # names are not cut
+    lines = [f"{'case':22s} {'company':{width}s} {'period':36s} {'facts':14s} record"]
     for c in rows:
         period = f"{c.start} to {c.end} ({c.weeks} weeks)"
         facts = f"{c.fitted} fit, {c.checked} check"
         record = c.record or "-"
         if c.record and not (root / c.record).is_file():
             record += " (missing)"
-        lines.append(f"{c.name:22s} {c.company[:20]:20s} {period:36s} {facts:14s} {record}")
+        lines.append(f"{c.name:22s} {c.company:{width}s} {period:36s} {facts:14s} {record}")
     lines.append(f"{len(rows)} case{'s' if len(rows) != 1 else ''}; check one with: "
                  f"python run.py validate --case NAME")
     return lines
