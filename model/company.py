@@ -162,6 +162,7 @@ class StartupModel(mesa.Model):
         self.initial_staff = max(1, wf.staff)
         self.execs_left = 0
         self.core_left = 0
+        self.leavers: list[Employee] = []  # executives and researchers who resigned, in order
         self.ceo_start_counts = (0, 0)   # executives and core researchers gone at this CEO's start
         self.replacements: list[tuple[int, object]] = []  # (week due, executive params)
         self.core_team_departed_week: int | None = None
@@ -534,6 +535,8 @@ class StartupModel(mesa.Model):
     def employee_leaves(self, person: Employee, why: str, cause: str) -> None:
         """Someone resigns: the event, news, contagion to colleagues, maybe a successor."""
         self.record("departure", person, why, cause=cause, amount=person.trust)
+        person.left_week = self.week
+        self.leavers.append(person)
         self._remove_employee(person)
         self.contagion.departed(person, self.week, self.rng)
         if isinstance(person, Executive):

@@ -23,6 +23,7 @@ class Employee(mesa.Agent):
         self.core = core
         self.ties: list[Employee] = []
         self.present = True
+        self.left_week: int | None = None   # the week they resigned (not laid off)
         self.felt = 0.0          # contagion shocks delivered this week (kept promises)
         self.asked = 0           # tied colleagues whose leaving reached this person this week
         self.felt_recent = 0.0   # decaying memory of colleagues leaving, to explain departures

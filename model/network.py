@@ -11,6 +11,14 @@ contagion", Academy of Management Journal 52(3)); the sizes here are calibrated.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import NamedTuple
+
+import numpy as np
+
+# "Close in time" for the clustering statistic: the later of two departures came 1 to 8
+# weeks after the earlier (about two months). A measurement choice, not behaviour: it spans
+# the contagion lags of the prior (1 to 12 weeks) without reaching across a whole crisis.
+CLUSTER_WINDOW_WEEKS = 8
 
 
 def tie_colleagues(people: list, ties: int, rng, same_group: float) -> None:
@@ -60,3 +68,40 @@ class Contagion:
             if other.present:
                 other.felt += self.shock
                 other.asked += 1
+
+
+class Clustering(NamedTuple):
+    """Knox's space-time statistic on the colleague network: are tied colleagues' departures
+    closer in time than any two leavers' are?"""
+    observed: int      # tied pairs of leavers who left 1..window weeks apart
+    expected: float    # the same count if the departure weeks were shuffled among leavers
+    ratio: float | None  # observed / expected (None when nothing is expected)
+
+
+def departure_clustering(leavers: list, window: int = CLUSTER_WINDOW_WEEKS) -> Clustering:
+    """Knox (1964) statistic of ``leavers`` (people with ``left_week`` and ``ties``).
+
+    Of all pairs of leavers, count those who were tied (T), who left 1..``window`` weeks
+    apart (C), and both (observed). With departure weeks permuted at random among the
+    leavers, the expected count of both is T·C/P over the P pairs. A ratio above 1 means
+    departures cluster among colleagues, beyond what the whole company's shared ups and
+    downs (which drive everyone's timing alike) explain.
+    """
+    n = len(leavers)
+    if n < 2:
+        return Clustering(0, 0.0, None)
+    weeks = np.array([p.left_week for p in leavers])
+    index = {id(p): i for i, p in enumerate(leavers)}
+    tied = np.zeros((n, n), dtype=bool)
+    for i, p in enumerate(leavers):
+        for q in p.ties:
+            j = index.get(id(q))
+            if j is not None:
+                tied[i, j] = tied[j, i] = True
+    gap = np.abs(weeks[:, None] - weeks[None, :])
+    close = (gap >= 1) & (gap <= window)
+    upper = np.triu_indices(n, 1)
+    t, c, both = tied[upper], close[upper], (tied & close)[upper]
+    expected = float(t.sum()) * float(c.sum()) / len(t)
+    observed = int(both.sum())
+    return Clustering(observed, expected, observed / expected if expected > 0 else None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from model.calendar import week_date
+from model.network import departure_clustering
 
 # Every outcome of a run with its type (int and str outcomes may be null).
 SUMMARY_TYPES = {
@@ -15,7 +16,7 @@ SUMMARY_TYPES = {
     "bridge_week": "int", "bridge_amount": "float", "first_round_closed_week": "int",
     "total_compute_cost": "float", "total_other_cost": "float", "total_revenue": "float",
     "ceo_exit_cause": "str", "founder_votes_start": "float",
-    "founder_control_lost_week": "int",
+    "founder_control_lost_week": "int", "departure_clustering": "float",
 }
 SUMMARY_KEYS = tuple(SUMMARY_TYPES)
 EVENT_COLUMNS = ("week", "date", "event", "agent", "role", "detail", "cause", "amount",
@@ -88,4 +89,5 @@ def summary(model, scenario: str, seed: int | None) -> dict:
                                 and e.role == "founder-CEO"), None),
         "founder_votes_start": float(cols["founder_votes"][0]),
         "founder_control_lost_week": model.founder_control_lost_week,
+        "departure_clustering": departure_clustering(model.leavers).ratio,
     }

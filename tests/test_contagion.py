@@ -5,7 +5,7 @@ import pytest
 
 from conftest import batch, make_params, seeds
 from model import ParameterError, StartupModel
-from model.network import Contagion, tie_colleagues
+from model.network import Contagion, departure_clustering, tie_colleagues
 
 
 class Person:
@@ -195,3 +195,53 @@ def test_without_contagion_no_one_feels_a_departure():
         assert all(p.felt_recent == 0.0 for p in m.executives + m.researchers)
     # control: with the baseline shock, colleagues of leavers still remember it at the end
     assert all(any(p.felt_recent > 0.0 for p in m.executives + m.researchers) for m in batch(n=5))
+
+
+# --------------------------------------------------------------------------- clustering
+
+def _leavers(weeks, tied_pairs):
+    group = [Person("researcher") for _ in weeks]
+    for p, w in zip(group, weeks):
+        p.left_week = w
+    for i, j in tied_pairs:
+        group[i].ties.append(group[j])
+        group[j].ties.append(group[i])
+    return group
+
+
+def test_clustering_counts_tied_pairs_close_in_time():
+    """Four leavers, one tied pair leaving two weeks apart, two loners far apart: one pair
+    of six is close, one is tied, and it is the same one."""
+    c = departure_clustering(_leavers([1, 3, 20, 40], [(0, 1)]))
+    assert c.observed == 1
+    assert c.expected == pytest.approx(1 / 6)
+    assert c.ratio == pytest.approx(6.0)
+    # the same pair leaving far apart, or in the same week (no time for news), is not close
+    assert departure_clustering(_leavers([1, 30, 20, 40], [(0, 1)])).observed == 0
+    assert departure_clustering(_leavers([5, 5, 20, 40], [(0, 1)])).ratio is None
+
+
+def test_clustering_ignores_ties_to_people_who_stayed():
+    stayer = Person("researcher")
+    group = _leavers([1, 3, 20], [(0, 1)])
+    group[2].ties.append(stayer)
+    assert departure_clustering(group) == departure_clustering(_leavers([1, 3, 20], [(0, 1)]))
+
+
+def test_clustering_is_undefined_without_two_leavers():
+    assert departure_clustering([]).ratio is None
+    assert departure_clustering(_leavers([4], [])).ratio is None
+
+
+def test_clustering_is_about_one_when_ties_ignore_timing():
+    """Random ties, random weeks: observed tied close pairs match the permutation expectation
+    on average (pooled over many draws)."""
+    rng = np.random.default_rng(11)
+    observed = expected = 0.0
+    for _ in range(300):
+        n = 30
+        pairs = [(i, j) for i in range(n) for j in range(i + 1, n) if rng.random() < 0.15]
+        c = departure_clustering(_leavers(rng.integers(0, 80, n).tolist(), pairs))
+        observed += c.observed
+        expected += c.expected
+    assert observed / expected == pytest.approx(1.0, abs=0.08)

@@ -34,3 +34,17 @@ def test_the_validation_block_lists_fitted_and_held_back_facts_with_their_result
     n_fit = sum(r.use == "fit" for r in results)
     passed_fit = sum(r.passed for r in results if r.use == "fit")
     assert f"{passed_fit} of {n_fit} pass" in text
+
+
+def test_the_network_ablation_pairs_seeds_and_marks_undefined_clustering():
+    from experiments.analysis.ablation import network_ablation, network_markdown
+    rows = network_ablation("stability-ai", 8, 3, {"as is": (), "again": (),
+                                                   "no ties": ("workforce.ties=0",)})
+    same, again, no_ties = rows
+    # the same seeds in every row: a repeat of the first variant differs by exactly nothing
+    assert again.departures_diff == 0.0 and again.excess_diff == 0.0 and again.departures_se == 0.0
+    assert again.clustering == same.clustering and same.clustering is not None
+    assert no_ties.clustering is None and no_ties.excess == 0.0
+    text = network_markdown(rows, "stability-ai", 8, 3)
+    row = next(line for line in text.splitlines() if line.startswith("| no ties |"))
+    assert row.count("–") == 2 and "8 seeds" in text and "root seed 3" in text

@@ -6,9 +6,10 @@ and copies the adopted calibration summary into the blocks marked
     ...
     <!-- end generated: NAME -->
 
-Blocks: ``validation-SCENARIO`` (the facts table, fitted and held-back facts apart) and
+Blocks: ``validation-SCENARIO`` (the facts table, fitted and held-back facts apart),
 ``calibration-SCENARIO`` (the summary written by ``run.py calibrate --adopt`` into
-``docs/calibration/SCENARIO/summary.md``). Text outside the blocks is left as it is.
+``docs/calibration/SCENARIO/summary.md``) and ``network-REFERENCE`` (the colleague
+network's ablation on the reference case, :mod:`experiments.analysis.ablation`). Text outside the blocks is left as it is.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import os
 import re
 from pathlib import Path
 
+from experiments.analysis.ablation import network_ablation, network_markdown
 from experiments.analysis.facts import FactResult, has_own_facts, load_facts
 from experiments.analysis.validate import DEFAULT_ROOT_SEED, validate
 from experiments.runs.runner import load_scenario
+from model.overrides import DEFAULT_SCENARIO
 
 BLOCK = re.compile(r"(<!-- generated: (?P<name>[A-Za-z0-9_.\-]+) -->\n)(?P<body>.*?)"
                    r"(<!-- end generated: (?P=name) -->)", re.S)
@@ -74,6 +77,9 @@ def generated_blocks(root: Path, n_seeds: int = 200,
             text = re.sub(r"^(#+) ", lambda m: "#" * min(6, len(m.group(1)) + 3) + " ", text,
                           flags=re.M)
             blocks[f"calibration-{name}"] = text.rstrip("\n") + "\n"
+    blocks[f"network-{DEFAULT_SCENARIO}"] = network_markdown(
+        network_ablation(DEFAULT_SCENARIO, n_seeds, root_seed), DEFAULT_SCENARIO, n_seeds,
+        root_seed)
     return blocks
 
 
