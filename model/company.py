@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import mesa
 from mesa.datacollection import DataCollector
 
-from model import governance, rescue, shocks
+from model import collective, governance, rescue, shocks
 from model import trust as trustlib
 from model.calendar import is_month_start, week_date
 from model.ceo import CEO
@@ -125,6 +125,9 @@ class StartupModel(mesa.Model):
         self.rescued_week: int | None = None
         self.rescue_refused_week = -999
         self.letter_sent = False          # investors' joint letter to the current CEO
+        self.staff_letter_sent = False    # the employees' open letter against the current CEO
+        self.reversed_under = None        # the CEO whose removal the board reversed, if any
+        self.founder_left_board_week: int | None = None
         # shareholdings: the founder (a shareholder whether or not CEO), the investors (agents
         # below), and everyone else (employees, angels), who hold the rest and do not vote
         # on a removal
@@ -196,6 +199,7 @@ class StartupModel(mesa.Model):
                 if self.running:
                     self.investor_list[inv].step()
             governance.joint_letter(self)
+            collective.letter_against(self)
             self.board_vote()
             self.contagion.deliver(self.week)
             self._perceive()   # the CEO's answers and a new CEO this week shift what staff see
@@ -572,9 +576,7 @@ class StartupModel(mesa.Model):
         self.staff_trust = trustlib.update(self.staff_trust,
                                            wf.staff_exposure * self.evidence["researcher"],
                                            t.gain_rate, t.asymmetry)
-        z = (wf.threshold_mean - self.staff_trust) / max(1e-9, wf.threshold_sd)
-        unhappy = 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
-        rate = wf.base_turnover + wf.departure_hazard * unhappy
+        rate = wf.base_turnover + wf.departure_hazard * collective.staff_unhappy_share(self)
         leavers = int(self.rng.binomial(self.staff, min(1.0, rate))) if self.staff > 0 else 0
         hires = 0
         if self.runway_weeks > self.p.trust.runway_comfort_weeks:
@@ -591,6 +593,10 @@ class StartupModel(mesa.Model):
         self.seats_given_up += 1
         self.news.board_exits += 1
 
+    def founder_leaves_board(self, why: str) -> None:
+        self.founder_left_board_week = self.week
+        self.record("founder_left_board", None, why, agent="the founder", role="founder")
+
     def board_vote(self) -> None:
         """Investors who called for resignation force a vote, unless holders of a majority of
         the votes would stop it (then they can only press: see governance.py)."""
@@ -599,7 +605,7 @@ class StartupModel(mesa.Model):
         if governance.blocking_votes(self) > 0.5:
             return
         removed, how = governance.removal_vote(self)
-        if removed:
+        if removed and not collective.board_reverses(self):
             self.ceo_leaves("removed", how, cause="removal vote")
         elif self.week - self.last_vote_week >= VOTE_LOG_WEEKS:
             self.last_vote_week = self.week
@@ -613,13 +619,19 @@ class StartupModel(mesa.Model):
         if old.founder and self.ceo_exit_week is None:
             self.ceo_exit_week, self.ceo_exit_kind = self.week, kind
             self.ceo_in_office = 0
+            keep = self.p.ceo.keep_seat     # drawn only when it is a chance, not a certainty
+            if keep >= 1.0 or (keep > 0.0 and self.rng.random() < keep):
+                self.record("founder_kept_seat", None, "stays on the board as a director",
+                            agent="the founder", role="founder")
+            else:
+                self.founder_leaves_board("leaves the board with the job")
         old.in_office = False
         old.remove()
         self.ceo = CEO(self, self.p.interim_ceo, "the interim CEO", founder=False)
         self.ceo_start_counts = (self.execs_left, self.core_left)
         self.record("interim_ceo", self.ceo, "takes over")
         self.fundraising.new_ceo(self, self.ceo)
-        self.letter_sent = False
+        self.letter_sent = self.staff_letter_sent = False
         fresh = self.p.trust.new_ceo_trust
         for inv in self.investor_list:
             inv.new_ceo(fresh)

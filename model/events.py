@@ -21,7 +21,8 @@ KINDS = (
     "ceo_resigned", "ceo_removed", "removal_vote_failed", "interim_ceo", "insolvency",
     "core_team_departed", "founder_control_lost",
     "outside_shock", "financing_failed", "credit_drawn", "rescued", "rescue_refused",
-    "joint_letter", "ceo_leave",
+    "joint_letter", "ceo_leave", "staff_letter", "removal_reversed",
+    "founder_kept_seat", "founder_left_board",
 )
 
 

@@ -11,14 +11,15 @@ founder's share of the votes, lost through dilution or concessions, not a switch
 
 from __future__ import annotations
 
-PRESSURE_TERMS = ("investors' calls to go", "investors' joint letter", "executives leaving",
-                  "the core team leaving", "unpaid bills")
+PRESSURE_TERMS = ("investors' calls to go", "investors' joint letter", "employees' open letter",
+                  "executives leaving", "the core team leaving", "unpaid bills")
 
 
 def pressure_terms(model) -> tuple[float, ...]:
     """The terms of the pressure on the CEO (dimensionless), in the order of PRESSURE_TERMS:
     the stake-weighted share of investors who called for his resignation or left their seat
-    under this CEO, their joint letter if they sent one, the executives and the core team who left under him, and unpaid bills."""
+    under this CEO, their joint letter if they sent one, the employees' open letter if they
+    wrote one, the executives and the core team who left under him, and unpaid bills."""
     g = model.p.governance
     stakes = demanding = 0.0
     for i in model.investor_list:
@@ -27,6 +28,7 @@ def pressure_terms(model) -> tuple[float, ...]:
             demanding += i.stake
     return (g.pressure_investors * (demanding / stakes if stakes > 0 else 0.0),
             g.pressure_letter * model.letter_sent,
+            g.pressure_staff_letter * model.staff_letter_sent,
             g.pressure_departures * model.exec_departed_fraction,
             g.pressure_core * model.core_departed_fraction,
             g.pressure_payables * model.payables_pressure)

@@ -17,6 +17,7 @@ SUMMARY_TYPES = {
     "total_compute_cost": "float", "total_other_cost": "float", "total_revenue": "float",
     "ceo_exit_cause": "str", "founder_votes_start": "float",
     "founder_control_lost_week": "int", "departure_clustering": "float",
+    "founder_left_board_week": "int", "staff_letter_week": "int", "removal_reversed_week": "int",
 }
 SUMMARY_KEYS = tuple(SUMMARY_TYPES)
 EVENT_COLUMNS = ("week", "date", "event", "agent", "role", "detail", "cause", "amount",
@@ -90,4 +91,7 @@ def summary(model, scenario: str, seed: int | None) -> dict:
         "founder_votes_start": float(cols["founder_votes"][0]),
         "founder_control_lost_week": model.founder_control_lost_week,
         "departure_clustering": departure_clustering(model.leavers).ratio,
+        "founder_left_board_week": model.founder_left_board_week,
+        "staff_letter_week": _first(ev, "staff_letter"),
+        "removal_reversed_week": _first(ev, "removal_reversed"),
     }

@@ -114,6 +114,8 @@ class CEOTraits:
     votes_per_share: float = spec("votes", "votes per share of the CEO's class (super-voting > 1)",
                                   lo=0, hi=100)
     erratic: float = frac("disorganised management (changes of direction) felt by staff")
+    keep_seat: float = frac("chance that the CEO keeps a director's seat after stepping down "
+                            "or being removed", unit="probability")
 
 
 @dataclass
@@ -298,6 +300,14 @@ class Governance:
                                      "must hold together to send a joint letter", unit="share")
     pressure_letter: float = spec("pressure", "pressure on the CEO from investors' joint letter "
                                   "demanding resignation", lo=0, hi=5)
+    staff_letter_share: float = frac("share of the employees (by head count) who must distrust "
+                                     "the CEO at once (trust below their thresholds) for them to "
+                                     "write an open letter calling on him to go", unit="share")
+    pressure_staff_letter: float = spec("pressure", "pressure on the CEO from the employees' "
+                                        "open letter", lo=0, hi=5)
+    reinstate_share: float = frac("share of the employees who must still trust a CEO the board "
+                                  "has voted out for their threat to leave together to make the "
+                                  "board reverse itself", unit="share")
 
 
 @dataclass
@@ -374,6 +384,8 @@ class Rescue:
                                    "(he may accept, with an exit package, or refuse)")
     forgives_payables: bool = spec("bool", "suppliers write off the unpaid bills as part of "
                                    "the rescue")
+    requires_board_exit: bool = spec("bool", "the founder must also give up his board seat "
+                                     "(if he kept one) when the rescue comes")
     earliest_week: int = spec("weeks", "first week the rescuer can act", lo=0, hi=1040)
 
 

@@ -25,6 +25,9 @@ def consider(model) -> None:
             return
         model.ceo_leaves("resigned", f"accepted {r.name}'s rescue, on condition that he goes, "
                          "with an exit package", cause="rescue condition", counterpart=r.name)
+    if r.requires_board_exit and model.ceo_exit_week is not None \
+            and model.founder_left_board_week is None:
+        model.founder_leaves_board(f"gives up his board seat as a condition of {r.name}'s rescue")
     model.rescued_week = model.week
     model.raise_equity(r.amount, r.amount / r.share, model.ceo, lead_name=r.name)
     forgiven = model.ledger.forgive_payables() if r.forgives_payables else 0.0

@@ -180,7 +180,9 @@ def test_after_the_founder_leaves_an_interim_ceo_takes_over():
     assert all(i.trust == fresh and not i.demands for i in m.investor_list)
     assert all(p.trust == fresh for p in m.executives + m.researchers)
     assert m.staff_trust == fresh
-    assert [e.event for e in m.events.events[-2:]] == ["ceo_removed", "interim_ceo"]
+    # the reference case's founder leaves the board with the job (ceo.keep_seat = 0)
+    assert [e.event for e in m.events.events[-3:]] == ["ceo_removed", "founder_left_board",
+                                                       "interim_ceo"]
     m.step()
     assert column(m, "ceo_in_office")[-2:] == [1, 0]
     # a second exit (of the interim CEO) does not change the founder's exit

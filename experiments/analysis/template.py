@@ -49,6 +49,8 @@ COMPANY = {
     "ceo.stake": (0.55, f"{T} founder's share (0.55: the founder controls the votes)"),
     "ceo.votes_per_share": (1.0, f"{T} founder's votes per share (10 for a super-voting class)"),
     "ceo.erratic": (0.2, f"{T} founder"),
+    "ceo.keep_seat": (0.5, f"{T} chance the founder stays a director after stepping down "
+                      "(0 or 1 if your record says what he did)"),
     "workforce.researchers": (15, f"{T} engineers and researchers, modelled one by one"),
     "workforce.core_researchers": (2, f"{T} key people whose loss hurts most"),
     "workforce.staff": (20, f"{T} other employees (sales, support, operations)"),

@@ -18,7 +18,8 @@ KEY = {"round_started", "round_failed", "round_closed", "bridge_closed", "bill_u
        "exit_package_offered", "board_exit", "observer_exit", "layoff", "compute_cut",
        "asset_sale", "ceo_resigned", "ceo_removed", "company_sold", "insolvency", "interim_ceo",
        "outside_shock", "financing_failed", "credit_drawn", "rescued", "rescue_refused",
-       "joint_letter", "ceo_leave", "round_withdrawn"}
+       "joint_letter", "ceo_leave", "round_withdrawn", "staff_letter", "removal_reversed",
+       "founder_kept_seat", "founder_left_board"}
 ANSWERS = {"audit_accepted": "accepts", "audit_refused": "refuses", "sale_search": "starts "
            "looking for a buyer", "sale_refused": "refuses to sell", "exit_package_refused":
            "turns the package down"}
