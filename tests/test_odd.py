@@ -48,3 +48,17 @@ def test_the_network_ablation_pairs_seeds_and_marks_undefined_clustering():
     text = network_markdown(rows, "stability-ai", 8, 3)
     row = next(line for line in text.splitlines() if line.startswith("| no ties |"))
     assert row.count("–") == 2 and "8 seeds" in text and "root seed 3" in text
+
+
+def test_departure_causes_count_every_departure_of_the_role_before_the_week():
+    from experiments.analysis.causes import causes_markdown, departure_causes
+    from experiments.runs.runner import simulate
+    from experiments.runs.seeds import run_seeds
+    rows, n = departure_causes("stability-ai", "researcher", 40, 5, 3)
+    expected = sum(1 for s in run_seeds(3, 5) for e in simulate(load("stability-ai"), s).events
+                   if e.event == "departure" and e.role == "researcher" and e.week < 40)
+    assert n == 5 and sum(r.departures for r in rows) == expected > 0
+    assert [r.departures for r in rows] == sorted((r.departures for r in rows), reverse=True)
+    assert abs(sum(r.share for r in rows) - 1.0) < 1e-9
+    text = causes_markdown(rows, "stability-ai", "researcher", 40, n, 3)
+    assert f"({expected} departures" in text and text.count("\n| ") == len(rows) + 2   # header, rule, rows

@@ -9,7 +9,9 @@ and copies the adopted calibration summary into the blocks marked
 Blocks: ``validation-SCENARIO`` (the facts table, fitted and held-back facts apart),
 ``calibration-SCENARIO`` (the summary written by ``run.py calibrate --adopt`` into
 ``docs/calibration/SCENARIO/summary.md``) and ``network-REFERENCE`` (the colleague
-network's ablation on the reference case, :mod:`experiments.analysis.ablation`). Text outside the blocks is left as it is.
+network's ablation on the reference case, :mod:`experiments.analysis.ablation`) and
+``core-causes-REFERENCE`` (why the core researchers leave before Stable Diffusion 3 ships,
+:mod:`experiments.analysis.causes`). Text outside the blocks is left as it is.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import re
 from pathlib import Path
 
 from experiments.analysis.ablation import network_ablation, network_markdown
+from experiments.analysis.causes import causes_markdown, departure_causes
 from experiments.analysis.facts import FactResult, has_own_facts, load_facts
 from experiments.analysis.validate import DEFAULT_ROOT_SEED, validate
 from experiments.runs.runner import load_scenario
@@ -80,6 +83,15 @@ def generated_blocks(root: Path, n_seeds: int = 200,
     blocks[f"network-{DEFAULT_SCENARIO}"] = network_markdown(
         network_ablation(DEFAULT_SCENARIO, n_seeds, root_seed), DEFAULT_SCENARIO, n_seeds,
         root_seed)
+    # why the core team leaves before the week of the reference case's fact about it
+    core = next((f for f in load_facts(DEFAULT_SCENARIO)
+                 if f.event is not None and "core_team_departed" in f.event.kinds),
+                None)
+    if core is not None and core.by_week is not None:
+        rows, n = departure_causes(DEFAULT_SCENARIO, "core researcher", core.by_week + 1,
+                                   n_seeds, root_seed)
+        blocks[f"core-causes-{DEFAULT_SCENARIO}"] = causes_markdown(
+            rows, DEFAULT_SCENARIO, "core researcher", core.by_week + 1, n, root_seed)
     return blocks
 
 
