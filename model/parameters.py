@@ -114,8 +114,8 @@ class CEOTraits:
     votes_per_share: float = spec("votes", "votes per share of the CEO's class (super-voting > 1)",
                                   lo=0, hi=100)
     erratic: float = frac("disorganised management (changes of direction) felt by staff")
-    keep_seat: float = frac("chance that the CEO keeps a director's seat after stepping down "
-                            "or being removed", unit="probability")
+    keep_seat: float = frac("chance that the founder keeps a director's seat after leaving "
+                            "office (read for the founder-CEO only)", unit="probability")
 
 
 @dataclass
@@ -305,9 +305,10 @@ class Governance:
                                      "write an open letter calling on him to go", unit="share")
     pressure_staff_letter: float = spec("pressure", "pressure on the CEO from the employees' "
                                         "open letter", lo=0, hi=5)
-    reinstate_share: float = frac("share of the employees who must still trust a CEO the board "
-                                  "has voted out for their threat to leave together to make the "
-                                  "board reverse itself", unit="share")
+    reinstate_share: float = frac("share of the employees who must be loyal to a CEO the board "
+                                  "has voted out (trust at least what it was when he started) "
+                                  "for their threat to leave together to make the board "
+                                  "reverse itself", unit="share")
 
 
 @dataclass
