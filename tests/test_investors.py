@@ -126,34 +126,37 @@ def test_seated_investors_learn_of_unpaid_bills_at_once_with_open_books():
     assert weeks_with_payables >= 50
 
 
-def _weeks_to_learn(sets, n=15):
-    """Weeks from the first week with unpaid bills until each original investor knows of
-    them (censored at the end of that first episode), by the investor's seat at week 0."""
+def _learning(sets, n):
+    """Weekly learning of unpaid bills, by the investor's seat at week 0: over the weeks of
+    the founder's tenure in which bills are unpaid and an original investor does not yet
+    know of them, how many such investor-weeks there were and in how many the investor
+    learned. A rate per week at risk, so the length of the unpaid episodes (which moves
+    with the calibration) does not enter."""
     p = make_params("stability-ai", *sets)
-    delays = {"seated": [], "unseated": []}
+    at_risk = {"seated": 0, "unseated": 0}
+    learned = {"seated": 0, "unseated": 0}
     for seed in seeds(n):
         m = StartupModel(p, seed=seed)
         original = [(inv, "seated" if inv.seated else "unseated") for inv in m.investor_list]
-        first, learned = None, {}
         while m.running and m.ceo.founder:
+            before = {id(inv): inv.knows_unpaid for inv, _ in original}
             m.step()
-            if first is None and m.payables > 0:
-                first = m.week
-            if first is None:
+            if m.payables <= 0 or not m.ceo.founder:
                 continue
-            for inv, _ in original:
-                if inv.knows_unpaid and id(inv) not in learned:
-                    learned[id(inv)] = m.week - first
-            if m.payables == 0:
-                break
-        if first is not None:
             for inv, kind in original:
-                delays[kind].append(learned.get(id(inv), m.week - first + 1))
-    return delays
+                if before[id(inv)] or kind == "seated" and inv.seat == "none":
+                    continue        # knew already, or gave up the seat (an outsider now)
+                at_risk[kind] += 1
+                learned[kind] += inv.knows_unpaid
+    return at_risk, learned
 
 
 def test_board_seats_learn_of_unpaid_bills_faster_than_outsiders():
-    d = _weeks_to_learn(["investors.oshaughnessy.seat=none", "ceo.transparency=0.5"])
-    assert len(d["seated"]) >= 20 and len(d["unseated"]) >= 10
-    mean = {k: sum(v) / len(v) for k, v in d.items()}
-    assert mean["seated"] + 3 < mean["unseated"], mean
+    """Seated investors hear of unpaid bills from the CEO (at his transparency, 0.5 here);
+    outsiders only through leaks (investor_actions.leak_rate, 0.05): per week at risk,
+    seated investors learn several times as often."""
+    at_risk, learned = _learning(["investors.oshaughnessy.seat=none", "ceo.transparency=0.5"],
+                                 n=40)
+    assert at_risk["seated"] >= 50 and at_risk["unseated"] >= 100, at_risk
+    rate = {k: learned[k] / at_risk[k] for k in at_risk}
+    assert rate["seated"] > 3 * rate["unseated"], rate

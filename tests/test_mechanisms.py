@@ -196,8 +196,8 @@ def test_no_buyer_talks_and_no_sale_without_buyers():
     assert count(none, "company_sold") == 0 and count(none, "sale_failed") == 0
     assert all(m.sold_week is None for m in none)
     assert runs_with(none, "sale_search") >= 30          # searches were started all the same
-    control = batch(n=60)
-    assert runs_with(control, "sale_failed") >= 30 and runs_with(control, "company_sold") >= 2
+    control = batch(n=200)             # sales are rare (about one run in a hundred): many runs
+    assert runs_with(control, "sale_failed") >= 100 and runs_with(control, "company_sold") >= 1
 
 
 def test_buyers_pay_less_for_a_company_in_distress():
