@@ -227,6 +227,24 @@ def test_runs_in_a_report_match_the_store(sweeps):
         assert pg["median"] == pytest.approx(np.median([r["exec_departures"] for r in g.rows]))
 
 
+def test_the_founders_seat_and_the_staff_letter_can_be_compared(sweeps, tmp_path):
+    r = cli("compare", sweeps["a"], sweeps["b"], "--outcomes",
+            "founder_left_board_week,staff_letter_week", "--out", tmp_path / "r")
+    assert r.returncode == 0, r.stderr
+    assert "founder leaves the board" in r.stdout and "employees' open letter" in r.stdout
+
+
+def test_an_outcome_older_runs_lack_is_one_clear_error(sweeps):
+    from experiments.analysis.compare import compare, load_groups
+    from experiments.runs.store import SweepError
+    groups = load_groups([sweeps["a"], sweeps["b"]])
+    for g in groups:
+        for row in g.rows:
+            del row["founder_left_board_week"]          # as stored by an older version
+    with pytest.raises(SweepError, match="founder_left_board_week: these runs have no such"):
+        compare(groups, ["ceo_exit_week", "founder_left_board_week"])
+
+
 # ----------------------------------------------------------------------------- bad input
 
 @pytest.mark.parametrize("case", ["not_a_sweep", "unknown_outcome", "by_not_varied",

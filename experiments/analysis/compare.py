@@ -42,6 +42,8 @@ TIME_TO_EVENT = {
     "first_board_exit_week": ("first board exit", "week"),
     "first_unpaid_bill_week": ("first unpaid bill", "week"),
     "core_team_departed_week": ("core team departure", "week"),
+    "founder_left_board_week": ("founder leaves the board", "week"),
+    "staff_letter_week": ("employees' open letter", "week"),
 }
 AMOUNTS = {
     "exec_departures": ("executive departures", "people", 1.0),
@@ -314,6 +316,11 @@ def _median_word(m) -> str:
 def compare(groups: list[Group], outcomes: list[str], seed: int = 0) -> Comparison:
     """Per-group statistics for each outcome and each group's difference from the reference
     (``groups[0]``), in words with 95% intervals; tests FDR-adjusted."""
+    missing = [n for n in outcomes if (n in TIME_TO_EVENT or n in AMOUNTS)
+               and any(g.rows and n not in g.rows[0] for g in groups)]
+    if missing:
+        raise SweepError(f"--outcomes {missing[0]}: these runs have no such outcome (stored by "
+                         "an older version of the model); run the sweep again to compare it")
     rng = np.random.default_rng(seed)
     is_paired = paired(groups)
     horizon = min(max(r["weeks_run"] for r in g.rows) for g in groups) - 1
