@@ -168,3 +168,20 @@ def test_validation_fails_when_the_mechanism_a_fact_depends_on_is_off(validation
     assert base[fact_id].passed, base[fact_id].rule
     off = {r.id: r for r in validate(load("stability-ai", list(sets)), N, DEFAULT_ROOT_SEED)}
     assert not off[fact_id].passed, off[fact_id].rule
+
+
+def test_the_scenario_says_which_values_the_adopted_calibration_overrides():
+    """A value whose comment says "the calibrated value is in ...calibrated.toml" is exactly
+    one the adopted calibration sets, so `params` never shows a stale source."""
+    import tomllib
+    from pathlib import Path
+    folder = Path(__file__).resolve().parents[1] / "model" / "scenarios"
+    calibrated = tomllib.loads((folder / "stability-ai.calibrated.toml").read_text("utf-8"))
+    adopted = {f"{section}.{key}" for section, table in calibrated.items() for key in table}
+    claimed, section = set(), ""
+    for line in (folder / "stability-ai.toml").read_text("utf-8").splitlines():
+        if line.startswith("["):
+            section = line.strip("[] ")
+        elif "=" in line and "the calibrated value is in" in line.split("#", 1)[-1]:
+            claimed.add(f"{section}.{line.split('=', 1)[0].strip()}")
+    assert adopted and claimed == adopted, (claimed - adopted, adopted - claimed)
