@@ -10,6 +10,7 @@ hand-computed answers.
 from __future__ import annotations
 
 import re
+import statistics
 from dataclasses import replace
 
 import pytest
@@ -357,7 +358,7 @@ def _sub(old: str, new: str, count: int = 1) -> str:
 BAD_FILES = {
     "unknown statistic": (_sub('"amount"', '"mean"'),
                           ["'compute'", "statistic", "'mean'", "amount, count, event_week, "
-                           "share, order"]),
+                           "event_share, share, order"]),
     "missing field": (_sub("range = [84.15, 113.85]\n", ""), ["'compute'", "'range'", "missing"]),
     "range reversed": (_sub("[84.15, 113.85]", "[113.85, 84.15]"), ["'range'", "above"]),
     "range not a pair": (_sub("[84.15, 113.85]", "[84.15]"), ["'range'", "[lo, hi]"]),
@@ -509,3 +510,94 @@ def test_validate_of_a_scenario_file_without_facts_asks_for_them(tmp_path):
     good.write_text(POSSIBLE, encoding="utf-8")
     r = cli("validate", "--seeds", 3, "--scenario", path, "--facts", good)
     assert r.returncode == 0, r.stderr
+
+
+# --------------------------------------------------------------------------- causes, event shares
+
+ROUND_FACTS = '''
+[[fact]]
+id = "down_share"
+what = "w"
+source = "s"
+use = "check"
+statistic = "event_share"
+event = "round_closed"
+cause = "down round"
+unit = "share"
+range = [0, 1]
+observed = 0.2
+scale = 0.1
+
+[[fact]]
+id = "downs"
+what = "w"
+source = "s"
+use = "check"
+statistic = "count"
+event = "round_closed"
+cause = ["down round"]
+unit = "rounds"
+range = [0, 10]
+observed = 0
+scale = 1
+
+[[fact]]
+id = "first_round_if_any"
+what = "w"
+source = "s"
+use = "check"
+statistic = "event_week"
+event = "round_closed"
+conditional = true
+unit = "week"
+range = [0, 104]
+observed = 60
+scale = 10
+'''
+
+
+def test_cause_filters_event_shares_and_conditional_weeks_follow_the_event_list():
+    facts = parse_facts(ROUND_FACTS, "rounds.facts.toml")
+    runs = batch(n=40)
+    stats = [run_statistics(m, facts) for m in runs]
+    k_all = n_all = with_round = 0
+    for m, s in zip(runs, stats):
+        rounds = [e for e in m.events if e.event == "round_closed"]
+        down = [e for e in rounds if e.cause == "down round"]
+        assert s["down_share"] == (len(down), len(rounds))
+        assert s["downs"] == len(down)
+        assert s["first_round_if_any"] == (float(rounds[0].week) if rounds else None)
+        k_all, n_all, with_round = k_all + len(down), n_all + len(rounds), with_round + bool(rounds)
+    assert 0 < k_all < n_all and 0 < with_round < len(runs)   # both branches exercised
+    share, downs, weeks = evaluate(facts, stats)
+    assert share.value == pytest.approx(k_all / n_all) and share.n == n_all
+    assert weeks.n == with_round
+    firsts = [s["first_round_if_any"] for s in stats if s["first_round_if_any"] is not None]
+    assert weeks.value == pytest.approx(statistics.median(firsts))   # plain, not Kaplan-Meier
+    # per-run distances: a share's distance from the record, none for a run without rounds
+    for s in stats:
+        d = run_distance(facts, s)
+        k, n = s["down_share"]
+        assert d["down_share"] == (pytest.approx(abs(k / n - 0.2) / 0.1) if n else 0.0)
+        assert d["first_round_if_any"] == (0.0 if s["first_round_if_any"] is None else
+                                           pytest.approx(abs(s["first_round_if_any"] - 60) / 10))
+
+
+@pytest.mark.parametrize("edit, words", [
+    (('cause = "down round"\nunit = "share"', 'unit = "share"'), ["'down_share'", "'cause'", "missing"]),
+    (("observed = 0.2", "observed = 2"), ["'down_share'", "'observed'", "[0, 1]"]),
+    (("conditional = true", 'conditional = "yes"'), ["'first_round_if_any'", "'conditional'"]),
+    (('cause = ["down round"]', "cause = []"), ["'downs'", "'cause'"]),
+])
+def test_bad_causes_and_event_shares_are_one_line(edit, words):
+    with pytest.raises(ParameterError) as exc:
+        parse_facts(ROUND_FACTS.replace(*edit), "rounds.facts.toml")
+    msg = str(exc.value)
+    assert "\n" not in msg and all(w in msg for w in words), msg
+
+
+def test_a_pseudo_event_takes_no_cause():
+    text = ROUND_FACTS.replace('event = "round_closed"\ncause = ["down round"]',
+                               'event = "founder_exit"\ncause = ["down round"]')
+    with pytest.raises(ParameterError, match="takes no cause"):
+        parse_facts(text, "rounds.facts.toml")

@@ -25,7 +25,17 @@ Statistics (one value per run; the rule over runs; what is shown):
     counts as one without the event for its whole horizon (like a competing risk in a
     subdistribution analysis), not as one that was merely watched for less time. Rule:
     the Kaplan-Meier median lies in ``range``; a median that is never reached fails.
-    Shown with the Kaplan-Meier 10th and 90th percentiles.
+    Shown with the Kaplan-Meier 10th and 90th percentiles. With ``conditional = true`` the
+    statistic is instead the week among the runs in which the event happens (other runs are
+    not counted), and the rule is on their plain median, shown with the 10th-90th
+    percentile: a base rate measured only among the companies that had the event (the
+    time to a Series B among those that raised one).
+``event_share``
+    Of all the ``event`` occurrences (optional ``role``) of all runs, the share whose
+    ``cause`` is among the given causes (a base rate stated per event, such as "a fifth of
+    priced rounds are down rounds"). Each run gives (events with the cause, events); the
+    rule: the pooled share lies in ``range``; shown with its Wilson 95% interval over the
+    events. ``observed`` is the record's share.
 ``share``
     Whether the ``event`` (optional ``role``) happens, optionally ``by_week = W`` (at or
     before week W; a run that ends before W without it counts as "no"), optionally only
@@ -36,6 +46,9 @@ Statistics (one value per run; the rule over runs; what is shown):
     Whether event ``first`` (``first_role``) happens before event ``then``
     (``then_role``); runs where ``first`` happens and ``then`` never does count as
     "before", runs without ``first`` as "no". Rule and display as for ``share``.
+
+``count``, ``event_week``, ``event_share`` and ``share`` take an optional ``cause`` (text
+or a list) that keeps only events logged with that cause (e.g. ``"down round"``).
 
 "Before" and "first" follow the event log: an earlier week, or the same week and earlier
 in the log. Besides the kinds of :data:`model.events.KINDS` two pseudo-events are read
@@ -61,6 +74,8 @@ counterparts of the distribution-level rules above; a calibration should use onl
   had the event: an insolvent company does not reproduce a founder leaving in week 75.
 * ``share`` and ``order`` (rule on the share of runs): 0 if the run's yes/no equals
   ``observed``, else ``1 / scale``; a run that is not counted (``given`` not met) is 0.
+* ``event_share``: ``|k/n - observed| / scale`` for a run with n > 0 events, else 0;
+  a conditional ``event_week``: ``|t - observed| / scale`` for a run with the event, else 0.
 
 Errors in a facts file raise :class:`model.parameters.ParameterError` with one line naming
 the file, the fact and the field, and the valid choices.
@@ -85,7 +100,7 @@ from model.events import KINDS
 from model.parameters import ParameterError
 from model.scenarios import Scenario, load as load_scenario
 
-STATISTICS = ("amount", "count", "event_week", "share", "order")
+STATISTICS = ("amount", "count", "event_week", "event_share", "share", "order")
 USES = ("fit", "check")
 PSEUDO_EVENTS = ("core_team_departed", "founder_exit")
 EVENT_KINDS = tuple(KINDS) + PSEUDO_EVENTS
@@ -97,24 +112,29 @@ COLUMNS = tuple(c for c in WEEKLY_COLUMNS if c not in ("week", "date"))
 
 COMMON = ("id", "what", "source", "use", "statistic", "unit", "range", "observed", "scale")
 REQUIRED = {"amount": ("column",), "count": ("event",), "event_week": ("event",),
-            "share": ("event",), "order": ("first", "then")}
+            "event_share": ("event", "cause"), "share": ("event",), "order": ("first", "then")}
 OPTIONAL = {"amount": ("window", "weeks", "scale_unit"),
-            "count": ("role", "window", "weeks"),
-            "event_week": ("role",),
-            "share": ("role", "by_week", "given"),
+            "count": ("role", "cause", "window", "weeks"),
+            "event_week": ("role", "cause", "conditional"),
+            "event_share": ("role",),
+            "share": ("role", "cause", "by_week", "given"),
             "order": ("first_role", "then_role")}
 YES_NO = ("share", "order")
+SHARES = YES_NO + ("event_share",)       # statistics whose value is a share
 
 
 @dataclass(frozen=True)
 class Match:
-    """Events of any of ``kinds``, with a role among ``roles`` (None: any role)."""
+    """Events of any of ``kinds``, with a role among ``roles`` and a cause among ``causes``
+    (None: any)."""
     kinds: tuple[str, ...]
     roles: tuple[str, ...] | None = None
+    causes: tuple[str, ...] | None = None
 
     def __str__(self) -> str:
         kinds = "/".join(self.kinds)
-        return f"{kinds} ({'/'.join(self.roles)})" if self.roles else kinds
+        text = f"{kinds} ({'/'.join(self.roles)})" if self.roles else kinds
+        return f"{text} [{'/'.join(self.causes)}]" if self.causes else text
 
 
 @dataclass(frozen=True)
@@ -138,6 +158,7 @@ class Fact:
     scale_unit: float = 1.0                     # amount
     event: Match | None = None                  # count, event_week, share
     by_week: int | None = None                  # share
+    conditional: bool = False                   # event_week: among runs with the event
     given: Match | None = None                  # share
     first: Match | None = None                  # order
     then: Match | None = None                   # order
@@ -170,11 +191,11 @@ class FactResult(NamedTuple):
 
     @property
     def median(self) -> float | None:
-        return None if self.statistic in YES_NO else self.value
+        return None if self.statistic in SHARES else self.value
 
     @property
     def share(self) -> float | None:
-        return self.value if self.statistic in YES_NO else None
+        return self.value if self.statistic in SHARES else None
 
 
 # ============================================================================ loading
@@ -233,16 +254,26 @@ class _Reader:
                 self.fail(field, f"unknown {what} {x!r}; valid: {_choices(valid)}")
         return tuple(items)
 
-    def match(self, kind_field: str, role_field: str, table: dict | None = None) -> Match:
+    def match(self, kind_field: str, role_field: str, table: dict | None = None,
+              cause_field: str | None = None) -> Match:
         t = self.t if table is None else table
         kinds = self.names(kind_field, t[kind_field], EVENT_KINDS, "event kind")
-        roles = None
+        roles = causes = None
+        pseudo = [k for k in kinds if k in PSEUDO_EVENTS]
         if t.get(role_field) is not None:
             roles = self.names(role_field, t[role_field], ROLES, "role")
-            pseudo = [k for k in kinds if k in PSEUDO_EVENTS]
             if pseudo:
                 self.fail(role_field, f"the pseudo-event {pseudo[0]!r} takes no role")
-        return Match(kinds, roles)
+        if cause_field is not None and t.get(cause_field) is not None:
+            value = t[cause_field]
+            items = [value] if isinstance(value, str) else value
+            if not isinstance(items, list) or not items or not all(
+                    isinstance(x, str) and x for x in items):
+                self.fail(cause_field, f"expected a cause (text) or a list of them, got {value!r}")
+            if pseudo:
+                self.fail(cause_field, f"the pseudo-event {pseudo[0]!r} takes no cause")
+            causes = tuple(items)
+        return Match(kinds, roles, causes)
 
 
 def _number_item(reader: _Reader, field: str, x) -> float:
@@ -289,7 +320,7 @@ def _fact(origin: str, table, index: int) -> Fact:
     if use not in USES:
         r.fail("use", f"unknown use {use!r}; valid: {_choices(USES)}")
     lo, hi = r.pair("range", _number_item, "numbers; inf for a one-sided range")
-    if stat in YES_NO and not (0 <= lo and hi <= 1):
+    if stat in SHARES and not (0 <= lo and hi <= 1):
         r.fail("range", f"a share's range must lie within [0, 1], got {table['range']!r}")
     observed = table["observed"]
     if stat in YES_NO:
@@ -299,6 +330,8 @@ def _fact(origin: str, table, index: int) -> Fact:
         observed = r.number("observed")
         if math.isinf(observed):
             r.fail("observed", f"expected a finite number, got {table['observed']!r}")
+        if stat == "event_share" and not 0 <= observed <= 1:
+            r.fail("observed", f"a share: expected a number in [0, 1], got {observed!r}")
     kw = dict(id=r.text("id"), what=r.text("what"), source=r.text("source"), use=use,
               statistic=stat, unit=r.text("unit"), range=(lo, hi), observed=observed,
               scale=r.number("scale", positive=True))
@@ -320,7 +353,11 @@ def _fact(origin: str, table, index: int) -> Fact:
         kw["first"] = r.match("first", "first_role")
         kw["then"] = r.match("then", "then_role")
     else:
-        kw["event"] = r.match("event", "role")
+        kw["event"] = r.match("event", "role", cause_field="cause")
+    if "conditional" in table:
+        if not isinstance(table["conditional"], bool):
+            r.fail("conditional", f"expected true or false, got {table['conditional']!r}")
+        kw["conditional"] = table["conditional"]
     if "by_week" in table:
         kw["by_week"] = r.whole("by_week")
     if "given" in table:
@@ -401,11 +438,12 @@ class _Occurrence(NamedTuple):
     seq: int        # position in the event log (pseudo-events: after the whole log)
     kind: str
     role: str
+    cause: str = ""
 
 
 def _timeline(model) -> list[_Occurrence]:
     log = model.events.events
-    out = [_Occurrence(e.week, i, e.event, e.role) for i, e in enumerate(log)]
+    out = [_Occurrence(e.week, i, e.event, e.role, e.cause) for i, e in enumerate(log)]
     n = len(log)
     if model.core_team_departed_week is not None:
         out.append(_Occurrence(model.core_team_departed_week, n, "core_team_departed", ""))
@@ -415,7 +453,8 @@ def _timeline(model) -> list[_Occurrence]:
 
 
 def _matches(o: _Occurrence, m: Match) -> bool:
-    return o.kind in m.kinds and (m.roles is None or o.role in m.roles)
+    return (o.kind in m.kinds and (m.roles is None or o.role in m.roles)
+            and (m.causes is None or o.cause in m.causes))
 
 
 def _first(timeline, m: Match) -> tuple[int, int] | None:
@@ -450,7 +489,15 @@ def run_statistics(model, facts: list[Fact]) -> dict[str, object]:
                                   and _in_window(f, model.start, o.week)))
         elif f.statistic == "event_week":
             hit = _first(timeline, f.event)
-            out[f.id] = (hit[0], True) if hit is not None else (last, False)
+            if f.conditional:
+                out[f.id] = None if hit is None else float(hit[0])
+            else:
+                out[f.id] = (hit[0], True) if hit is not None else (last, False)
+        elif f.statistic == "event_share":
+            population = Match(f.event.kinds, f.event.roles)
+            n = sum(1 for o in timeline if _matches(o, population))
+            k = sum(1 for o in timeline if _matches(o, f.event))
+            out[f.id] = (k, n)
         elif f.statistic == "share":
             if f.given is not None and _first(timeline, f.given) is None:
                 out[f.id] = None
@@ -471,9 +518,14 @@ def run_distance(facts: list[Fact], stats: dict) -> dict[str, float]:
         v = stats[f.id]
         if f.statistic in ("amount", "count"):
             d = abs(float(v) - f.observed) / f.scale
+        elif f.statistic == "event_week" and f.conditional:
+            d = 0.0 if v is None else abs(v - f.observed) / f.scale
         elif f.statistic == "event_week":
             week, seen = v
             d = (abs(week - f.observed) if seen else max(0.0, week + 1 - f.observed)) / f.scale
+        elif f.statistic == "event_share":
+            k, n = v
+            d = abs(k / n - f.observed) / f.scale if n else 0.0
         else:
             d = 0.0 if v is None or bool(v) == f.observed else 1.0 / f.scale
         out[f.id] = float(d)
@@ -497,12 +549,26 @@ def _judge(f: Fact, values: list) -> FactResult:
         return FactResult(f.id, f.what, f.use, f.statistic, bool(passed), rule, value, lo, hi,
                           f.unit, f.source, n)
 
-    if f.statistic in ("amount", "count"):
-        v = np.asarray(values, dtype=float)
+    if f.statistic in ("amount", "count") or f.statistic == "event_week" and f.conditional:
+        v = np.asarray([x for x in values if x is not None], dtype=float)
+        among = f" with {f.event}" if f.statistic == "event_week" else ""
+        if len(v) == 0:
+            return result(False, f"no runs{among} (needs a median in {_range(f)})",
+                          None, None, None, 0)
         med, p10, p90 = (float(x) for x in np.percentile(v, [50, 10, 90]))
         ok = lo_r <= med <= hi_r
-        return result(ok, f"median {med:.4g} of {len(v)} runs {'in' if ok else 'outside'} "
-                          f"{_range(f)}", med, p10, p90, len(v))
+        return result(ok, f"median {med:.4g} of {len(v)} runs{among} "
+                          f"{'in' if ok else 'outside'} {_range(f)}", med, p10, p90, len(v))
+    if f.statistic == "event_share":
+        k, n = (sum(x[i] for x in values) for i in (0, 1))
+        if n == 0:
+            return result(False, f"no {'/'.join(f.event.kinds)} in any run (needs a share in "
+                                 f"{_range(f)})", None, None, None, 0)
+        pr = proportion(k, n)
+        ok = lo_r <= pr.p <= hi_r
+        return result(ok, f"share {pr.p:.2f} ({k} of {n} {'/'.join(f.event.kinds)} events "
+                          f"over {len(values)} runs) {'in' if ok else 'outside'} {_range(f)}; "
+                          f"Wilson 95% [{pr.low:.2f}, {pr.high:.2f}]", pr.p, pr.low, pr.high, n)
     if f.statistic == "event_week":
         weeks = [w for w, _ in values]
         seen = [bool(s) for _, s in values]

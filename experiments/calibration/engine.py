@@ -85,8 +85,10 @@ def _base(scenario: str, sets: tuple[str, ...]):
 def _numeric(value, horizon: float) -> float | None:
     if value is None:
         return float(horizon)           # an event that did not happen: censored at the horizon
-    if isinstance(value, tuple):        # (week, observed) of an event week: the week watched
-        return float(value[0])
+    if isinstance(value, tuple) and isinstance(value[1], bool):
+        return float(value[0])          # (week, observed) of an event week: the week watched
+    if isinstance(value, tuple):        # (events with the cause, events) of an event share
+        return value[0] / value[1] if value[1] else None
     if isinstance(value, bool | np.bool_):
         return float(value)
     if isinstance(value, int | float | np.integer | np.floating):
