@@ -20,10 +20,20 @@ import math
 
 
 def _share_of_staff_below(model, level: float) -> float:
-    """Share of the aggregate staff whose personal level is above their trust, the levels
+    """Share of the aggregate staff whose trust is below their personal level, the levels
     spread as N(``level``, threshold_sd) around the staff's one trust value."""
     z = (level - model.staff_trust) / max(1e-9, model.p.workforce.threshold_sd)
     return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+
+
+def _share_of_employees(model, named_yes, staff_yes: float) -> float:
+    """Share of all employees by head count: named people one by one (``named_yes(p)``),
+    the aggregate staff as the share ``staff_yes`` of them."""
+    named = model.executives + model.researchers
+    total = len(named) + model.staff
+    if total == 0:
+        return 0.0
+    return (sum(1 for p in named if named_yes(p)) + model.staff * staff_yes) / total
 
 
 def staff_unhappy_share(model) -> float:
@@ -34,12 +44,8 @@ def staff_unhappy_share(model) -> float:
 
 def unhappy_share(model) -> float:
     """Share of all employees (by head count) whose trust in the CEO is below their threshold."""
-    named = model.executives + model.researchers
-    total = len(named) + model.staff
-    if total == 0:
-        return 0.0
-    below = sum(1 for p in named if p.trust < p.threshold)
-    return (below + model.staff * staff_unhappy_share(model)) / total
+    return _share_of_employees(model, lambda p: p.trust < p.threshold,
+                               staff_unhappy_share(model))
 
 
 def loyal_share(model) -> float:
@@ -50,13 +56,8 @@ def loyal_share(model) -> float:
     wf, fresh = model.p.workforce, model.p.trust.new_ceo_trust
     start = ({"executive": wf.initial_trust_exec, "researcher": wf.initial_trust_research}
              if model.ceo.founder else {"executive": fresh, "researcher": fresh})
-    named = model.executives + model.researchers
-    total = len(named) + model.staff
-    if total == 0:
-        return 0.0
-    loyal = sum(1 for p in named if p.trust >= start[p.group])
-    staff = model.staff * (1.0 - _share_of_staff_below(model, start["researcher"]))
-    return (loyal + staff) / total
+    return _share_of_employees(model, lambda p: p.trust >= start[p.group],
+                               1.0 - _share_of_staff_below(model, start["researcher"]))
 
 
 def letter_against(model) -> None:
