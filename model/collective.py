@@ -75,7 +75,7 @@ def letter_against(model) -> None:
 
 
 def board_reverses(model) -> bool:
-    """The board has just voted to remove the CEO. If at least
+    """A removal vote (board or shareholders) has just passed. If at least
     ``governance.reinstate_share`` of the employees are loyal to him (:func:`loyal_share`),
     they sign a letter threatening to leave together unless he stays, and the board reverses
     itself: the directors who voted for removal leave the board. Returns whether it did."""
