@@ -116,3 +116,30 @@ def test_the_commands_a_lesson_prints_run_as_printed_twice_in_a_row():
             assert done.returncode == 0, (attempt, c, done.stderr)
             if attempt == 2 and args[2] == "sweep":
                 assert "already complete" in done.stdout
+
+
+def test_the_story_tells_the_founders_seat_and_the_staffs_letter():
+    """The founder's seat after his exit, and a letter that reverses a removal, are told in
+    sentences (not as event codes), in the week they happen."""
+    told = {"seat": 0, "letter": 0}
+    params = make_params("board-control", "governance.reinstate_share=0")
+    for seed in seeds(6):
+        m = simulate(params, seed)
+        text = "\n".join(tell(m, "board-control", seed))
+        assert "founder left board" not in text and "staff letter" not in text
+        for e in m.events:
+            if e.event == "founder_left_board":
+                assert f"week {e.week}: the founder leaves the board" in text
+                told["seat"] += 1
+            if e.event == "staff_letter":
+                assert f"week {e.week}: {e.detail}." in text
+                told["letter"] += 1
+    assert told["letter"] >= 3, told
+    exits = 0
+    for seed in seeds(5):        # the reference case's founder leaves the board with the job
+        m = simulate(make_params("stability-ai"), seed)
+        if m.ceo_exit_week is not None:
+            assert f"week {m.ceo_exit_week}: the founder leaves the board" in "\n".join(
+                tell(m, "stability-ai", seed))
+            exits += 1
+    assert exits >= 2, exits

@@ -119,6 +119,10 @@ def tell(model, scenario: str, seed: int) -> list[str]:
             elif e.event == "round_failed":
                 lines.append(f"{head} the round fails: {e.detail}. Investors' trust "
                              f"{s['trust_investors']:.2f}.")
+            elif e.event in ("founder_kept_seat", "founder_left_board"):
+                lines.append(f"{head} the founder {e.detail}.")
+            elif e.event in ("staff_letter", "removal_reversed"):
+                lines.append(f"{head} {e.detail}.")     # the sentence names who and why
             elif e.event in KEY:
                 lines.append(f"{head} {e.event.replace('_', ' ')}: {e.detail}"
                              + (f" ({e.agent})" if e.agent and e.agent not in e.detail else "")
