@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from experiments.analysis.validate import DEFAULT_ROOT_SEED
-from experiments.runs.runner import forget, load_scenario, simulate
+from experiments.runs.runner import finished_runs, load_scenario
 from experiments.runs.seeds import run_seeds
 from model.network import CLUSTER_WINDOW_WEEKS, departure_clustering
 
@@ -50,12 +50,7 @@ def network_ablation(scenario: str, n_seeds: int = 200, root_seed: int = DEFAULT
     seeds = run_seeds(root_seed, n_seeds)
     per_variant = {}
     for label, sets in variants.items():
-        sc = load_scenario(scenario, sets)
-        rows = []
-        for seed in seeds:
-            model = simulate(sc, seed)
-            rows.append(_per_run(model))
-            forget(model)
+        rows = [_per_run(m) for m in finished_runs(load_scenario(scenario, sets), seeds)]
         per_variant[label] = np.array(rows, float)
     first = next(iter(per_variant.values()))
 

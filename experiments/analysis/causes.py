@@ -8,7 +8,7 @@ from collections import Counter
 from typing import NamedTuple
 
 from experiments.analysis.validate import DEFAULT_ROOT_SEED
-from experiments.runs.runner import forget, load_scenario, simulate
+from experiments.runs.runner import finished_runs, load_scenario
 from experiments.runs.seeds import run_seeds
 
 
@@ -22,13 +22,10 @@ def departure_causes(scenario: str, role: str, before_week: int, n_seeds: int = 
                      root_seed: int = DEFAULT_ROOT_SEED) -> tuple[list[CauseRow], int]:
     """Main causes of the departures of people with ``role`` before ``before_week``, most
     frequent first, and the number of runs."""
-    sc = load_scenario(scenario)
     counts: Counter = Counter()
-    for seed in run_seeds(root_seed, n_seeds):
-        model = simulate(sc, seed)
+    for model in finished_runs(load_scenario(scenario), run_seeds(root_seed, n_seeds)):
         counts.update(e.cause for e in model.events
                       if e.event == "departure" and e.role == role and e.week < before_week)
-        forget(model)
     total = sum(counts.values())
     rows = [CauseRow(c, n, n / total) for c, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))]
     return rows, n_seeds

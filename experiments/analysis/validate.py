@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from experiments.analysis.facts import Fact, FactResult, evaluate, load_facts, run_statistics
-from experiments.runs.runner import forget, simulate
+from experiments.runs.runner import finished_runs
 from experiments.runs.seeds import run_seeds
 from model.scenarios import Scenario
 
@@ -26,11 +26,8 @@ def validate(scenario: Scenario, n_seeds: int = 200, root_seed: int = DEFAULT_RO
     scenario's own facts file, or its base's)."""
     if facts is None or isinstance(facts, (str, Path)):
         facts = load_facts(scenario if facts is None else facts)
-    stats = []
-    for seed in run_seeds(root_seed, n_seeds):
-        model = simulate(scenario, seed)
-        stats.append(run_statistics(model, facts))
-        forget(model)
+    runs = finished_runs(scenario, run_seeds(root_seed, n_seeds))
+    stats = [run_statistics(m, facts) for m in runs]
     return evaluate(facts, stats)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from experiments.runs.progress import tick
 from model import StartupModel
-from model.api import forget  # noqa: F401  (sweeps and validation import it from here)
+from model.api import forget
 from model.outcomes import summary
 from model.overrides import resolve
 from model.parameters import ParameterError
@@ -38,11 +38,15 @@ def simulate(scenario: Scenario, seed: int, weeks: int | None = None) -> Startup
     return model
 
 
-def summaries(scenario: Scenario, seeds: list[int]) -> list[dict]:
-    """Summaries of one run per seed (sequential; sweeps parallelise elsewhere)."""
-    out = []
+def finished_runs(scenario: Scenario, seeds):
+    """One finished run per seed, in order (sequential; sweeps parallelise elsewhere). Each
+    model is let go (:func:`forget`) once the caller has moved on to the next."""
     for s in seeds:
         model = simulate(scenario, s)
-        out.append(summary(model, scenario.name, s))
+        yield model
         forget(model)
-    return out
+
+
+def summaries(scenario: Scenario, seeds: list[int]) -> list[dict]:
+    """Summaries of one run per seed."""
+    return [summary(m, scenario.name, s) for m, s in zip(finished_runs(scenario, seeds), seeds)]
