@@ -96,15 +96,18 @@ def test_event_weeks_and_shares_agree_with_the_run_summaries(validation, runs):
     assert by_id["insolvency"].value == pytest.approx(insolvent)
     sold = np.mean([s["sold_week"] is not None for s in runs])
     assert by_id["company_sold"].value == pytest.approx(sold)
-    def priced(same_week_counts: bool):
-        return np.mean([s["first_round_closed_week"] is not None
-                        and (s["ceo_exit_week"] is None
-                             or s["first_round_closed_week"] < s["ceo_exit_week"]
-                             or same_week_counts
-                             and s["first_round_closed_week"] == s["ceo_exit_week"])
+    def before_exit(key: str, same_week_counts: bool) -> float:
+        """Share of runs where the event at ``key`` comes before the founder's exit (or
+        comes and he never leaves); a tie in the week counts or not."""
+        return np.mean([s[key] is not None
+                        and (s["ceo_exit_week"] is None or s[key] < s["ceo_exit_week"]
+                             or same_week_counts and s[key] == s["ceo_exit_week"])
                         for s in runs])
-    # a round and the exit in the same week: only the event log says which came first
-    assert priced(False) - 1e-12 <= by_id["priced_round_under_founder"].value <= priced(True) + 1e-12
+    # an event and the exit in the same week: only the event log says which came first
+    for fid, key in (("priced_round_under_founder", "first_round_closed_week"),
+                     ("core_team_before_founder", "core_team_departed_week")):
+        assert (before_exit(key, False) - 1e-12 <= by_id[fid].value
+                <= before_exit(key, True) + 1e-12), fid
     core = np.mean([s["core_team_departed_week"] is not None
                     and s["core_team_departed_week"] <= 70 for s in runs])
     assert by_id["core_team_gone_by_sd3"].value == pytest.approx(core)

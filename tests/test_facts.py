@@ -56,8 +56,8 @@ def test_shipped_facts_have_fitted_and_held_back_facts(shipped):
     check = {f.id for f in shipped if f.use == "check"}
     assert {"compute_2023", "payroll_opex_2023", "revenue_2023", "first_unpaid_bill", "bridge",
             "exec_departures", "founder_exit"} <= fit
-    assert {"core_team_gone_by_sd3", "priced_round_under_founder", "insolvency",
-            "company_sold", "audit_before_exit"} <= check
+    assert {"core_team_gone_by_sd3", "core_team_before_founder", "priced_round_under_founder",
+            "insolvency", "company_sold", "audit_before_exit"} <= check
     # the bridge's size is an input: no fact may check it
     assert not any(f.statistic == "amount" and f.column == "raised" for f in shipped)
 
@@ -137,7 +137,7 @@ def test_counts_and_event_weeks_match_the_event_list(shipped):
 
 
 def test_yes_no_facts_match_the_event_list(shipped):
-    kinds_seen = set()
+    kinds_seen, orders_seen = set(), set()
     for m in batch(n=30):
         stats = run_statistics(m, shipped)
         # an exit is counted only where it happens, and is a resignation by the founder
@@ -149,6 +149,12 @@ def test_yes_no_facts_match_the_event_list(shipped):
             assert stats["exit_is_resignation"] is None
         core = [e for e in events(m, "departure", role="core researcher") if e.week <= 70]
         assert stats["core_team_gone_by_sd3"] is (len(core) >= 2)
+        # the core team's exit (2 of 3 gone) before the founder's, or without his exit
+        gone, out = m.core_team_departed_week, m.ceo_exit_week
+        if gone is None or out is None or gone != out:
+            assert stats["core_team_before_founder"] is (gone is not None
+                                                         and (out is None or gone < out))
+        orders_seen.add(stats["core_team_before_founder"])
         # a priced round before the founder's exit is one closed by the founder-CEO himself
         assert stats["priced_round_under_founder"] is bool(events(m, "round_closed",
                                                                   role="founder-CEO"))
@@ -156,7 +162,7 @@ def test_yes_no_facts_match_the_event_list(shipped):
         assert stats["insolvency"] is (ended_early and m.sold_week is None)
         assert stats["company_sold"] is bool(events(m, "company_sold"))
         kinds_seen.add((stats["priced_round_under_founder"], stats["core_team_gone_by_sd3"]))
-    assert len(kinds_seen) > 1
+    assert len(kinds_seen) > 1 and orders_seen == {True, False}
 
 
 def test_order_uses_the_event_log_within_a_week():
