@@ -148,13 +148,8 @@ class StartupModel(mesa.Model):
         self.founder_controls = self.founder_votes > 0.5
         wf = p.workforce
         self.executives: list[Executive] = [self._new_executive(e) for e in p.executives.values()]
-        self.researchers: list[Researcher] = [
-            Researcher(self, "core researcher" if k < wf.core_researchers else "researcher",
-                       "research", self._draw_ethics(), wf.initial_trust_research,
-                       self._draw_threshold(wf.core_threshold_mean if k < wf.core_researchers
-                                            else wf.threshold_mean),
-                       core=k < wf.core_researchers)
-            for k in range(wf.researchers)]
+        self.researchers: list[Researcher] = [self._new_researcher(k < wf.core_researchers)
+                                              for k in range(wf.researchers)]
         tie_colleagues(self.executives + self.researchers, wf.ties, self.rng, wf.same_group_ties)
         self.contagion = Contagion(wf.contagion_shock, wf.follow_prob, wf.contagion_lag_min,
                                    wf.contagion_lag_max)
@@ -523,6 +518,15 @@ class StartupModel(mesa.Model):
 
     def _draw_ethics(self) -> float:
         return self.p.workforce.researcher_ethics_max * float(self.rng.random())
+
+    def _new_researcher(self, core: bool) -> Researcher:
+        wf = self.p.workforce
+        # drawn for everyone, so that the other researchers' draws do not depend on core_ethics
+        drawn = self._draw_ethics()
+        return Researcher(self, "core researcher" if core else "researcher", "research",
+                          wf.core_ethics if core else drawn, wf.initial_trust_research,
+                          self._draw_threshold(wf.core_threshold_mean if core else wf.threshold_mean),
+                          core=core)
 
     def _new_executive(self, e, successor: bool = False) -> Executive:
         wf = self.p.workforce

@@ -157,6 +157,8 @@ class Workforce:
     same_group_ties: float = frac("share of a person's ties inside their own group (homophily)")
     researcher_ethics_max: float = frac("researchers' sensitivity to the copyright stance is drawn "
                                         "uniformly from [0, this]")
+    core_ethics: float = frac("the core researchers' sensitivity to the copyright stance: one "
+                              "value, not drawn (their own view of how their models are trained)")
     capacity_research: float = frac("weight of research (core-weighted researchers) in delivery "
                                     "capacity")
     capacity_executives: float = frac("weight of the executive team in delivery capacity (the "

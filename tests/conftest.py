@@ -98,7 +98,7 @@ def column(model, name: str) -> list:
     return list(model.datacollector.model_vars[name])
 
 
-def founder_events(model, kind: str) -> list:
+def founder_events(model, kind: str | tuple[str, ...]) -> list:
     """Events of ``kind`` acted by the founder-CEO."""
     return events(model, kind, role="founder-CEO")
 

@@ -124,3 +124,32 @@ def test_the_ethics_executive_leaves_earlier_under_a_hard_stance():
     hard = [leave_week(m) for m in batch(sets=("company.copyright_stance=1",), n=20)]
     soft = [leave_week(m) for m in batch(sets=("company.copyright_stance=0",), n=20)]
     assert statistics.median(hard) + 8 <= statistics.median(soft), (hard, soft)
+
+
+def test_core_researchers_take_core_ethics_and_the_others_keep_their_draws():
+    for seed in seeds(3):
+        cold = StartupModel(make_params("stability-ai", "workforce.core_ethics=0"), seed=seed)
+        warm = StartupModel(make_params("stability-ai", "workforce.core_ethics=0.7"), seed=seed)
+        n = cold.p.workforce.core_researchers
+        assert n == 3 and [r.core for r in cold.researchers[:n + 1]] == [True] * n + [False]
+        assert [r.ethics for r in cold.researchers[:n]] == [0.0] * n
+        assert [r.ethics for r in warm.researchers[:n]] == [0.7] * n
+        # the rest of the research staff draw the same sensitivities either way
+        others = [r.ethics for r in cold.researchers[n:]]
+        assert others == [r.ethics for r in warm.researchers[n:]]
+        assert len(set(others)) > 1 and max(others) <= cold.p.workforce.researcher_ethics_max
+
+
+def test_a_core_team_that_objects_to_the_stance_leaves_over_it_and_sooner():
+    def core_departures(core_ethics):
+        runs = batch(sets=("company.copyright_stance=1", f"workforce.core_ethics={core_ethics}"),
+                     n=30)
+        return [e for m in runs for e in events(m, "departure", role="core researcher")], runs
+    calm, calm_runs = core_departures(0.0)
+    upset, upset_runs = core_departures(1.0)
+    copyright = "disagreement over the copyright stance"
+    assert not any(e.cause == copyright for e in calm)
+    assert sum(e.cause == copyright for e in upset) >= 10
+    gone = [statistics.mean(m.core_team_departed_week if m.core_team_departed_week is not None
+                            else m.week for m in runs) for runs in (calm_runs, upset_runs)]
+    assert gone[1] + 10 <= gone[0], gone

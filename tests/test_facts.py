@@ -186,6 +186,25 @@ def test_order_uses_the_event_log_within_a_week():
     assert run_statistics(m, [f])["x"] is False
 
 
+def test_the_founders_exit_keeps_its_place_in_the_log_and_the_core_team_counts_once():
+    m = StartupModel(scenarios.load("stability-ai", ["run.weeks=10"]).params, seed=3).run()
+    assert m.ceo_exit_week is None and m.core_team_departed_week is None
+    first = _fact(statistic="order", first=Match(("core_team_departed",)),
+                  then=Match(("founder_exit",)), range=(0.0, 1.0), observed=True)
+    count = _fact(id="n", statistic="count", event=Match(("core_team_departed",)),
+                  range=(0.0, 5.0), observed=1.0)
+    # the founder resigns, then (later in the same week's log) the core team is gone
+    m.events.record(8, "ceo_resigned", "the founder-CEO", "founder-CEO")
+    m.ceo_exit_week = 8
+    m.events.record(8, "core_team_departed", "the core team", "core researcher")
+    m.core_team_departed_week = 8
+    assert run_statistics(m, [first, count]) == {"x": False, "n": 1.0}
+    # a week earlier, the core team's exit comes first
+    m.core_team_departed_week = 7
+    m.events.events[-1] = m.events.events[-1]._replace(week=7)
+    assert run_statistics(m, [first])["x"] is True
+
+
 def test_facts_about_events_that_never_happen_are_still_computed():
     facts = parse_facts("""
 [[fact]]

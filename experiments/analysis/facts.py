@@ -55,7 +55,9 @@ in the log. Besides the kinds of :data:`model.events.KINDS` two pseudo-events ar
 from the model's own summary attributes, so that facts need not know role strings:
 ``core_team_departed`` (``model.core_team_departed_week``: 2 of the 3 core researchers
 gone) and ``founder_exit`` (``model.ceo_exit_week``; its kind is ``model.ceo_exit_kind``).
-A pseudo-event counts as logged after every logged event of its week; it takes no role.
+``founder_exit`` takes the place of the founder's ``ceo_resigned`` or ``ceo_removed`` in the
+log (the CEO acts before the staff in a week), ``core_team_departed`` that of its own logged
+event (once); a pseudo-event takes no role.
 
 Per-run distances (:func:`run_distance`), for calibration against the one realised
 history (``observed``), in units of the fact's ``scale``. They are the per-run
@@ -435,7 +437,7 @@ def load_facts(source: str | Path | Scenario) -> list[Fact]:
 
 class _Occurrence(NamedTuple):
     week: int
-    seq: int        # position in the event log (pseudo-events: after the whole log)
+    seq: int        # position in the event log (pseudo-events: that of the event they stand for)
     kind: str
     role: str
     cause: str = ""
@@ -445,10 +447,15 @@ def _timeline(model) -> list[_Occurrence]:
     log = model.events.events
     out = [_Occurrence(e.week, i, e.event, e.role, e.cause) for i, e in enumerate(log)]
     n = len(log)
-    if model.core_team_departed_week is not None:
+    if (model.core_team_departed_week is not None
+            and not any(e.event == "core_team_departed" for e in log)):   # counted once
         out.append(_Occurrence(model.core_team_departed_week, n, "core_team_departed", ""))
     if model.ceo_exit_week is not None:
-        out.append(_Occurrence(model.ceo_exit_week, n + 1, "founder_exit", ""))
+        # at the place of the exit in the log: the CEO acts before the staff in a week, so a
+        # core researcher who leaves in the week of the founder's exit leaves after him
+        at = next((i for i, e in enumerate(log) if e.event in ("ceo_resigned", "ceo_removed")
+                   and e.role == "founder-CEO"), n + 1)
+        out.append(_Occurrence(model.ceo_exit_week, at, "founder_exit", ""))
     return out
 
 
