@@ -62,3 +62,22 @@ def test_departure_causes_count_every_departure_of_the_role_before_the_week():
     assert abs(sum(r.share for r in rows) - 1.0) < 1e-9
     text = causes_markdown(rows, "stability-ai", "researcher", 40, n, 3)
     assert f"({expected} departures" in text and text.count("\n| ") == len(rows) + 2   # header, rule, rows
+
+
+def test_the_crosstab_of_two_yes_no_facts_counts_each_run_once_by_its_two_values():
+    from experiments.analysis.causes import crosstab_markdown, fact_crosstab
+    from experiments.analysis.facts import load_facts
+    from experiments.runs.runner import simulate
+    from experiments.runs.seeds import run_seeds
+    facts = {f.id: f for f in load_facts("stability-ai")}
+    gone, first = facts["core_team_gone_by_sd3"], facts["core_team_before_founder"]
+    table = fact_crosstab("stability-ai", gone, first, 12, 3)
+    assert sum(table.values()) == 12
+    # the rows' totals from the model's own record of the week the core team was gone
+    weeks = [simulate(load("stability-ai"), s).core_team_departed_week for s in run_seeds(3, 12)]
+    early = sum(w is not None and w <= gone.by_week for w in weeks)
+    assert table[True, True] + table[True, False] == early
+    assert table[False, True] + table[False, False] == 12 - early
+    text = crosstab_markdown(table, gone, first, "stability-ai", 12, 3)
+    both = table[gone.observed, first.observed]
+    assert f"on both: {both} of 12" in text and text.count("(as in the record)") == 2

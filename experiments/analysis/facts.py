@@ -51,13 +51,13 @@ Statistics (one value per run; the rule over runs; what is shown):
 or a list) that keeps only events logged with that cause (e.g. ``"down round"``).
 
 "Before" and "first" follow the event log: an earlier week, or the same week and earlier
-in the log. Besides the kinds of :data:`model.events.KINDS` two pseudo-events are read
-from the model's own summary attributes, so that facts need not know role strings:
-``core_team_departed`` (``model.core_team_departed_week``: 2 of the 3 core researchers
-gone) and ``founder_exit`` (``model.ceo_exit_week``; its kind is ``model.ceo_exit_kind``).
-``founder_exit`` takes the place of the founder's ``ceo_resigned`` or ``ceo_removed`` in the
-log (the CEO acts before the staff in a week), ``core_team_departed`` that of its own logged
-event (once); a pseudo-event takes no role.
+in the log. Two events are read from the model's own summary attributes as well, so that
+facts need not know role strings: ``founder_exit`` (``model.ceo_exit_week``; its kind is
+``model.ceo_exit_kind``), a pseudo-event that takes the place of the founder's
+``ceo_resigned`` or ``ceo_removed`` in the log (the CEO acts before the staff in a week), and
+``core_team_departed`` (``model.core_team_departed_week``: 2 of the 3 core researchers gone),
+which the model also logs: the logged event is used, once. Only when nothing is logged are
+they placed after the whole log (``core_team_departed`` first). They take no role.
 
 Per-run distances (:func:`run_distance`), for calibration against the one realised
 history (``observed``), in units of the fact's ``scale``. They are the per-run

@@ -11,7 +11,8 @@ Blocks: ``validation-SCENARIO`` (the facts table, fitted and held-back facts apa
 ``docs/calibration/SCENARIO/summary.md``) and ``network-REFERENCE`` (the colleague
 network's ablation on the reference case, :mod:`experiments.analysis.ablation`) and
 ``core-causes-REFERENCE`` (why the core researchers leave before Stable Diffusion 3 ships,
-:mod:`experiments.analysis.causes`). Text outside the blocks is left as it is.
+:mod:`experiments.analysis.causes`) and ``core-crosstab-REFERENCE`` (the two held-back facts
+about the core team, run by run). Text outside the blocks is left as it is.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import re
 from pathlib import Path
 
 from experiments.analysis.ablation import network_ablation, network_markdown
-from experiments.analysis.causes import causes_markdown, departure_causes
+from experiments.analysis.causes import (causes_markdown, crosstab_markdown, departure_causes,
+                                         fact_crosstab)
 from experiments.analysis.facts import FactResult, has_own_facts, load_facts
 from experiments.analysis.validate import DEFAULT_ROOT_SEED, validate
 from experiments.runs.runner import load_scenario
@@ -92,6 +94,13 @@ def generated_blocks(root: Path, n_seeds: int = 200,
                                    n_seeds, root_seed)
         blocks[f"core-causes-{DEFAULT_SCENARIO}"] = causes_markdown(
             rows, DEFAULT_SCENARIO, "core researcher", core.by_week + 1, n, root_seed)
+        # ... and whether the core team's order fact passes for the record's reason
+        order = next((f for f in load_facts(DEFAULT_SCENARIO) if f.statistic == "order"
+                      and "core_team_departed" in f.first.kinds), None)
+        if order is not None:
+            blocks[f"core-crosstab-{DEFAULT_SCENARIO}"] = crosstab_markdown(
+                fact_crosstab(DEFAULT_SCENARIO, core, order, n_seeds, root_seed), core, order,
+                DEFAULT_SCENARIO, n_seeds, root_seed)
     return blocks
 
 
