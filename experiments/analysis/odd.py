@@ -86,7 +86,8 @@ def generated_blocks(root: Path, n_seeds: int = 200,
         network_ablation(DEFAULT_SCENARIO, n_seeds, root_seed), DEFAULT_SCENARIO, n_seeds,
         root_seed)
     # why the core team leaves before the week of the reference case's fact about it
-    core = next((f for f in load_facts(DEFAULT_SCENARIO)
+    reference_facts = load_facts(DEFAULT_SCENARIO)
+    core = next((f for f in reference_facts
                  if f.event is not None and "core_team_departed" in f.event.kinds),
                 None)
     if core is not None and core.by_week is not None:
@@ -95,7 +96,7 @@ def generated_blocks(root: Path, n_seeds: int = 200,
         blocks[f"core-causes-{DEFAULT_SCENARIO}"] = causes_markdown(
             rows, DEFAULT_SCENARIO, "core researcher", core.by_week + 1, n, root_seed)
         # ... and whether the core team's order fact passes for the record's reason
-        order = next((f for f in load_facts(DEFAULT_SCENARIO) if f.statistic == "order"
+        order = next((f for f in reference_facts if f.statistic == "order"
                       and "core_team_departed" in f.first.kinds), None)
         if order is not None:
             blocks[f"core-crosstab-{DEFAULT_SCENARIO}"] = crosstab_markdown(
