@@ -150,6 +150,11 @@ class CEO(mesa.Agent):
         m = self.model
         return m.rng.random() < m.desperation
 
+    def accepts_succession(self) -> bool:
+        """Step aside for the professional CEO the board found? Attachment to the job
+        (entrenchment) is what makes a founder refuse (Wasserman 2003)."""
+        return self.model.rng.random() >= self.entrenchment
+
     def answer_audit(self, investor) -> bool:
         m = self.model
         accepted = self.accepts_audit()

@@ -38,6 +38,7 @@ from model.network import Contagion, tie_colleagues, tie_newcomer
 from model.overrides import model_arguments
 from model.parameters import Parameters
 from model.promises import AUDIENCES, PromiseBook
+from model.succession import Succession
 from model.trust import Credibility
 
 RUNWAY_CAP = 260.0  # weeks; runway reported when the company is not burning cash
@@ -112,6 +113,7 @@ class StartupModel(mesa.Model):
         self.sentiment = p.market.sentiment
         self.sellable_assets = p.company.sellable_assets
         self.fundraising = Fundraising(p.fundraising, last_post_money=p.fundraising.post_money)
+        self.succession = Succession()
         self.promises = PromiseBook()
         self.credibility = {a: Credibility(p.trust.break_weight) for a in AUDIENCES}
         self.sale_urged = 0
@@ -175,6 +177,8 @@ class StartupModel(mesa.Model):
         self.employee_constants = (p.trust.ethics * p.company.copyright_stance, p.trust.gain_rate,
                                    p.trust.asymmetry, wf.departure_hazard, wf.base_turnover,
                                    wf.follow_prob)
+        if p.fundraising.opens_after_round:   # week 0 is a round's close: the board reviews
+            self.succession.review(self)
         self.datacollector = DataCollector(model_reporters=WEEKLY_COLUMNS)
 
     # ================================================================== schedule
@@ -196,6 +200,7 @@ class StartupModel(mesa.Model):
             governance.joint_letter(self)
             collective.letter_against(self)
             self.board_vote()
+            self.succession.step(self)
             self.contagion.deliver(self.week)
             self._perceive()   # the CEO's answers and a new CEO this week shift what staff see
             self.agents_by_type[Executive].shuffle_do("step") if self.executives else None

@@ -22,7 +22,7 @@ KINDS = (
     "core_team_departed", "founder_control_lost",
     "outside_shock", "financing_failed", "credit_drawn", "rescued", "rescue_refused",
     "joint_letter", "ceo_leave", "staff_letter", "removal_reversed",
-    "founder_kept_seat", "founder_left_board",
+    "founder_kept_seat", "founder_left_board", "succession_search", "succession_refused",
 )
 
 

@@ -146,6 +146,7 @@ class Fundraising:
                      cause="down round" if down else "", amount=amount,
                      counterpart=f"Round {rnd.number} lead")
         model.news.closed_rounds += 1
+        model.succession.review(model)
         self.last_post_money = offer
         self.round, self.ask_size, self.ask_valuation = None, None, None
         return True

@@ -203,6 +203,8 @@ class Trust:
 @dataclass
 class Fundraising:
     post_money: float = spec("USD", "post-money valuation of the last round before week 0", lo=0)
+    opens_after_round: bool = spec("bool", "week 0 is the close of that round: the board's "
+                                   "succession review follows it as it follows any later round")
     start_runway_weeks: float = spec("weeks", "runway at which the CEO starts a round", lo=0, hi=260)
     round_weeks: int = spec("weeks", "how long a round runs before it is declared failed", lo=1, hi=104)
     cooldown_weeks: int = spec("weeks", "pause after a failed round before the next", lo=0, hi=52)
@@ -307,6 +309,12 @@ class Governance:
                                      "write an open letter calling on him to go", unit="share")
     pressure_staff_letter: float = spec("pressure", "pressure on the CEO from the employees' "
                                         "open letter", lo=0, hi=5)
+    succession_review: float = frac("chance that the board, after a priced round closes (and at "
+                                    "week 0 when the scenario opens at one), decides the company "
+                                    "needs a professional CEO and starts a search (Wasserman "
+                                    "2003)", unit="per round")
+    succession_search_weeks: int = spec("weeks", "weeks a search for a professional CEO takes "
+                                        "before the founder is asked to step aside", lo=1, hi=104)
     reinstate_share: float = frac("share of the employees who must be loyal to a CEO the board "
                                   "has voted out (trust at least what it was when he started) "
                                   "for their threat to leave together to make the board "

@@ -155,6 +155,7 @@ BEHAVIOURAL: tuple[tuple[str, str], ...] = (
     ("governance.joint_letter_votes", "pm15"), ("governance.pressure_letter", "x3"),
     ("governance.staff_letter_share", "pm15"), ("governance.pressure_staff_letter", "x3"),
     ("governance.reinstate_share", "pm15"),
+    ("governance.succession_review", "pm15"), ("governance.succession_search_weeks", "x2"),
     # money coming in, cuts, buyers, the market's response
     ("fundraising.offer_rate", "x3"), ("fundraising.bridge_rate", "x3"),
     ("fundraising.start_runway_weeks", "x2"), ("policy.cut_rate", "x3"),

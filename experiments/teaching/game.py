@@ -66,6 +66,9 @@ class PlayerCEO(CEO):
     def accepts_rescue(self) -> bool:    # money for the company on condition that you go
         return self.accept_package
 
+    def accepts_succession(self) -> bool:  # step aside for a CEO the board found
+        return self.accept_package
+
 
 # ----------------------------------------------------------------------------- the menu
 

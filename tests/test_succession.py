@@ -1,0 +1,93 @@
+"""Founder succession at financing milestones (model/succession.py): after a priced round
+the board may seek a professional CEO; the founder steps aside, is outvoted, or keeps the
+job with a majority of the votes."""
+
+from conftest import batch, events, founder_events, make_params, seeds
+from model import StartupModel
+
+GENERIC = "generic-startup"     # a founder without a majority of the votes, no crisis needed
+
+
+def run(*sets, seed=1, name=GENERIC):
+    return StartupModel(make_params(name, *sets), seed=seed).run()
+
+
+def test_an_unattached_founder_steps_aside_when_the_search_ends():
+    for s in seeds(10):
+        m = run("governance.succession_review=1", "governance.succession_search_weeks=20",
+                "ceo.entrenchment=0", seed=s)
+        search = events(m, "succession_search")
+        assert search and search[0].week == 0            # the Series A closed at week 0
+        if m.ceo_exit_week is not None and m.ceo_exit_week < 20:
+            continue                                     # he left another way first
+        assert m.ceo_exit_week == 20 and m.ceo_exit_kind == "resigned"
+        (gone,) = founder_events(m, "ceo_resigned")
+        assert gone.cause == "succession"
+
+
+def test_a_founder_who_refuses_without_the_votes_is_replaced_by_the_board():
+    m = run("governance.succession_review=1", "governance.succession_search_weeks=20",
+            "ceo.entrenchment=1", "ceo.stake=0.3")
+    if m.ceo_exit_week is None or m.ceo_exit_week >= 20:
+        assert m.ceo_exit_week == 20 and m.ceo_exit_kind == "removed"
+        (gone,) = founder_events(m, "ceo_removed")
+        assert gone.cause == "succession" and "for the succession" in gone.detail
+
+
+def test_a_founder_with_a_majority_of_the_votes_keeps_the_job():
+    kept = 0
+    for s in seeds(10):
+        m = run("governance.succession_review=1", "governance.succession_search_weeks=20",
+                "ceo.entrenchment=1", "ceo.stake=0.6", seed=s)
+        assert not [e for e in founder_events(m, ("ceo_resigned", "ceo_removed"))
+                    if e.cause == "succession"]
+        refused = events(m, "succession_refused")
+        if m.ceo_exit_week is None or m.ceo_exit_week > 20:
+            assert refused and refused[0].week == 20 and "of the votes" in refused[0].detail
+            kept += 1
+    assert kept >= 5, kept
+
+
+def test_the_board_reviews_only_after_a_round_closes():
+    reviews = 0
+    for m in batch(GENERIC, ("governance.succession_review=1", "ceo.entrenchment=1",
+                             "ceo.stake=0.6"), n=40):
+        closes = {e.week for e in events(m, "round_closed")} | {0}
+        for e in events(m, "succession_search"):
+            assert e.week in closes, e
+            reviews += 1
+    assert reviews > 40       # week 0 in every run, and later rounds in some
+
+
+def test_no_review_at_week_0_unless_the_scenario_opens_at_a_round():
+    m = run("governance.succession_review=1", "fundraising.opens_after_round=false")
+    closes = {e.week for e in events(m, "round_closed")}
+    assert all(e.week in closes for e in events(m, "succession_search"))
+    assert 0 not in {e.week for e in events(m, "succession_search")}
+
+
+def test_no_succession_when_boards_never_seek_one():
+    for m in batch(GENERIC, ("governance.succession_review=0",), n=40):
+        assert not events(m, ("succession_search", "succession_refused"))
+        assert all(e.cause != "succession" for e in events(m, ("ceo_resigned", "ceo_removed")))
+
+
+def test_more_founders_are_out_by_week_78_when_boards_seek_successors_more():
+    def out_by_78(review):
+        runs = batch(GENERIC, (f"governance.succession_review={review}",), n=80)
+        return sum(1 for m in runs if m.ceo_exit_week is not None and m.ceo_exit_week <= 78)
+    low, high = out_by_78(0.1), out_by_78(0.8)
+    assert high >= low + 20, (low, high)
+
+
+def test_a_player_answers_the_board_with_the_months_answer_to_offers_that_he_go():
+    from experiments.teaching.game import PlayerCEO
+    for accept, expected in ((True, "ceo_resigned"), (False, "succession_refused")):
+        params = make_params(GENERIC, "governance.succession_review=1", "ceo.stake=0.6",
+                             "governance.succession_search_weeks=4")
+        m = StartupModel(params, seed=3, ceo_class=PlayerCEO)
+        m.ceo.accept_package = accept
+        for _ in range(5):
+            m.step()
+        (answer,) = events(m, ("ceo_resigned", "succession_refused"))
+        assert answer.event == expected and answer.week == 4
