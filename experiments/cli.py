@@ -120,6 +120,10 @@ def build_parser(prog: str = "run.py") -> Parser:
     sp.add_argument("--root-seed", type=_seed, default=None, help="root seed of the seed sequence")
     sp.add_argument("--facts", type=Path, metavar="FILE",
                     help="a facts file (.facts.toml) to check (default: the scenario's own facts)")
+    sp.add_argument("--posterior", type=Path, metavar="DIR",
+                    help="a calibration folder: run k takes the k-th parameter set drawn from "
+                         "its posterior (facts judged with parameter uncertainty as well as "
+                         "chance)")
     sp.add_argument("--no-progress", action="store_true", help="no progress output")
 
     sp = sub.add_parser("calibrate", help="screen the parameters, fit the free ones to the "
@@ -337,9 +341,20 @@ def cmd_validate(args, results: Path) -> int:
         facts = beside                    # a scenario file's own facts, NAME.facts.toml beside it
     facts = load_facts(facts if facts is not None else sc)   # bad file: exit 2 now
     root = DEFAULT_ROOT_SEED if args.root_seed is None else args.root_seed
+    draws = None
+    if args.posterior:
+        from experiments.calibration.report import draw
+        draws = draw(args.posterior, args.seeds, root)   # CalibrationError: 1 line
+        drawn = sorted(set(draws[0]) & set(sc.distributions)) if draws else []
+        if drawn:
+            raise UsageError(f"--posterior: {drawn[0]} is also a distribution of scenario "
+                             f"'{sc.name}'; give it a value with --set or leave out --posterior")
+        from model.overrides import resolve
+        resolve(sc, None, draws[0] if draws else None)   # a path it lacks: ParameterError, 1 line
     with counting(args.seeds, "validate", enabled=not args.no_progress):
-        results = validate(sc, args.seeds, root, facts)
-    print("\n".join(table(results, args.seeds, sc.name)))
+        results = validate(sc, args.seeds, root, facts, draws)
+    print("\n".join(table(results, args.seeds, sc.name,
+                           str(args.posterior) if args.posterior else None)))
     return 0 if all_passed(results) else 1
 
 
@@ -578,8 +593,14 @@ def cmd_docs(args, results: Path) -> int:
     odd = root / "docs" / "ODD.md"
     if not odd.exists():
         raise UsageError(f"docs: {odd} not found (run from the project's folder)")
+    from experiments.analysis.validate import DEFAULT_ROOT_SEED
+    from experiments.calibration.report import draw
+    from model.overrides import DEFAULT_SCENARIO
+    shipped = root / "docs" / "calibration" / DEFAULT_SCENARIO / "posterior"
+    posterior = ((shipped.relative_to(root).as_posix(), draw(shipped, args.seeds, DEFAULT_ROOT_SEED))
+                 if (shipped / "state.json").exists() else None)
     with counting(None, "docs", enabled=not args.no_progress):
-        blocks = generated_blocks(root, args.seeds)
+        blocks = generated_blocks(root, args.seeds, posterior=posterior)
     done = update(odd, blocks)
     print(f"updated {odd}: {', '.join(done) or 'no generated blocks found'}")
     from experiments.analysis.template import parameter_table

@@ -538,6 +538,10 @@ def _check_consistency(obj, path: str) -> None:
             raise ParameterError(f"ceo.stake: the CEO's and the investors' stakes add up to "
                                  f"{held:g}; they can hold at most 1 (the rest is other "
                                  f"shareholders')")
+        if obj.rescue.amount > 0.0 and obj.rescue.share <= 0.0:
+            raise ParameterError(f"rescue.share: 0 with rescue.amount {obj.rescue.amount:g}; a "
+                                 f"rescuer's money buys a share in (0, 0.95] (or set amount 0: "
+                                 f"no rescuer)")
         w = obj.workforce
         if w.capacity_research + w.capacity_executives > 1.0 + 1e-9:
             raise ParameterError("workforce.capacity_research: with capacity_executives it "

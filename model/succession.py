@@ -50,8 +50,8 @@ class Succession:
             return
         passed, how = succession_vote(model)
         if passed:
-            model.ceo_leaves("removed", f"replaced by the professional CEO the board found "
-                             f"({how})", cause="succession")
+            model.ceo_leaves("removed", f"replaced by the professional CEO the board found; "
+                             f"{how}", cause="succession")
         else:
             model.record("succession_refused", ceo, f"refuses to step aside for the "
                          f"professional CEO the board found; {how}", cause="founder's votes")

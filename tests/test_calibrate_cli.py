@@ -100,3 +100,40 @@ def test_a_posterior_sweep_grows_with_the_same_draws(small, tmp_path):
     other = in_process(*[a if a != 20 else 21 for a in args], "--replicates", 6, "--resume",
                        "--out", grown)
     assert other.returncode == 2 and "other parameters" in other.stderr
+
+
+def test_validate_can_judge_the_facts_over_the_posterior(small, tmp_path):
+    _, cal = small
+    r = cli("validate", "--seeds", 8, "--posterior", cal, "--no-progress")
+    assert r.returncode in (0, 1), r.stderr           # 1: some fact fails, as it may
+    assert f"parameters drawn from the posterior in {cal}" in r.stdout.splitlines()[0]
+    assert "fitted facts pass" in r.stdout.splitlines()[-1]
+    bad = cli("validate", "--seeds", 2, "--posterior", tmp_path)
+    assert "not a calibration folder" in one_error_line(bad)
+
+
+def test_the_posterior_files_alone_are_enough_to_draw_from(small, tmp_path):
+    import shutil
+    from experiments.calibration.adopt import posterior_files
+    from experiments.calibration.report import draw
+    _, cal = small
+    names = posterior_files(cal)
+    assert names[0] == "state.json" and names[-1] == "particles.parquet"
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(cal / name, tmp_path / name)
+    assert draw(tmp_path, 25, 7) == draw(cal, 25, 7)
+
+
+def test_the_shipped_posterior_is_the_one_the_calibrated_values_come_from():
+    """docs/calibration/stability-ai/posterior (shipped for --posterior from a fresh
+    checkout) is the posterior the adopted values were taken from: its point estimate is
+    exactly the scenario's calibrated values."""
+    import tomllib
+    from pathlib import Path
+    from experiments.calibration.report import point_estimate
+    root = Path(__file__).resolve().parents[1]
+    shipped = point_estimate(root / "docs" / "calibration" / "stability-ai" / "posterior")
+    adopted = tomllib.loads((root / "model" / "scenarios" / "stability-ai.calibrated.toml")
+                            .read_text("utf-8"))
+    assert shipped == {f"{s}.{k}": v for s, table in adopted.items() for k, v in table.items()}

@@ -138,8 +138,12 @@ def test_disciplined_founder_stays_in_office_longer_than_the_baseline():
     disc_median = km_median_exit(disciplined)
     assert disc_median is None or disc_median > base_median + 15
     assert _in_office_at(disciplined, 103) > _in_office_at(base, 103) + 0.3
-    exits = sum(1 for m in disciplined if m.ceo_exit_week is not None)
-    assert exits < sum(1 for m in base if m.ceo_exit_week is not None) / 2
+    # pushed out (by pressure, a package or a vote), not stepping aside for a successor the
+    # board sought after a round (succession.py), which follows success, not lost trust
+    def pushed_out(models):
+        return sum(1 for m in models for e in m.events if e.role == "founder-CEO"
+                   and e.event in ("ceo_resigned", "ceo_removed") and e.cause != "succession")
+    assert pushed_out(disciplined) < pushed_out(base) / 2
 
 
 def test_board_control_removes_the_founder_where_founder_control_cannot():

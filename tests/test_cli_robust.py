@@ -182,7 +182,10 @@ class DeletingModel(StartupModel):
     def __init__(self, params, seed=None, **kw):
         RUNS[0] += 1
         if RUNS[0] == int(os.environ["DELETE_AT"]):
-            shutil.rmtree(os.environ["DELETE_DIR"])
+            # as `rm -rf` until it is gone: another worker may be writing a part into it
+            # (and with two workers both reach this run)
+            while os.path.exists(os.environ["DELETE_DIR"]):
+                shutil.rmtree(os.environ["DELETE_DIR"], ignore_errors=True)
         super().__init__(params, seed=seed, **kw)
 """
 

@@ -28,7 +28,7 @@ def test_shares_weigh_named_people_and_staff_by_head_count():
 # --------------------------------------------------------------------------- letter against
 
 def test_an_open_letter_against_the_ceo_comes_once_per_ceo_when_enough_distrust_him():
-    runs = batch(sets=("governance.staff_letter_share=0.06",), n=20)
+    runs = batch(sets=("governance.staff_letter_share=0.06",), n=40)
     wrote = 0
     for m in runs:
         letters = events(m, "staff_letter")
@@ -63,7 +63,8 @@ def test_a_board_reverses_a_removal_when_the_staff_stand_by_the_ceo():
     assert removed >= 15, removed
     reversed_ = 0
     for m in batch("board-control", sets=("governance.reinstate_share=0",), n=30):
-        assert not events(m, "ceo_removed")
+        # (a succession the board sought after a round is not a removal vote: succession.py)
+        assert not [e for e in events(m, "ceo_removed") if e.cause != "succession"]
         for e in events(m, "removal_reversed"):
             reversed_ += 1
             same_week = [x for x in m.events if x.week == e.week]

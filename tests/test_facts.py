@@ -626,3 +626,18 @@ def test_a_pseudo_event_takes_no_cause():
                                'event = "founder_exit"\ncause = ["down round"]')
     with pytest.raises(ParameterError, match="takes no cause"):
         parse_facts(text, "rounds.facts.toml")
+
+
+def test_validate_runs_each_seed_with_its_own_parameter_set():
+    """Metamorphic: parameter sets equal to the scenario's own values change nothing; sets
+    in which no one's trust falls below their threshold leave far fewer executives leaving."""
+    from experiments.analysis.validate import validate
+    from experiments.runs.runner import load_scenario
+    sc = load_scenario("stability-ai")
+    plain = validate(sc, 12)
+    same = validate(sc, 12, draws=[{"trust.gain_rate": sc.params.trust.gain_rate}] * 12)
+    assert same == plain
+    loyal = validate(sc, 12, draws=[{"workforce.threshold_mean": 0.0,
+                                     "workforce.threshold_sd": 0.0}] * 12)
+    fewer, base = ({r.id: r for r in rs}["exec_departures"] for rs in (loyal, plain))
+    assert fewer.value < base.value / 2, (fewer.value, base.value)

@@ -43,7 +43,8 @@ def test_under_board_control_most_founders_are_removed_and_earlier():
 
 def test_every_removal_follows_a_call_for_resignation():
     """A removal needs a call for resignation made of the same CEO: calls made of an earlier
-    CEO were cleared when the interim CEO took over."""
+    CEO were cleared when the interim CEO took over. (A succession the board sought after a
+    round needs none: succession.py.)"""
     removals = 0
     for m in batch("board-control", n=30):
         start = 0                                   # index where the current tenure begins
@@ -53,7 +54,7 @@ def test_every_removal_follows_a_call_for_resignation():
                 start, calls = k, 0
             elif e.event == "resignation_demanded":
                 calls += 1
-            elif e.event == "ceo_removed":
+            elif e.event == "ceo_removed" and e.cause != "succession":
                 assert calls > 0, (e, start)
                 removals += 1
     assert removals >= 15, removals
@@ -229,6 +230,9 @@ def test_an_unentrenched_founder_resigns_early():
     assert all(m.ceo_exit_kind == "resigned" or m.founder_control_lost_week is not None
                for m in loose)
     assert km_median_exit(loose) < km_median_exit(base) - 20
-    pressure_exits = sum(1 for m in loose
-                         if founder_events(m, "ceo_resigned")[0].detail.startswith("under pressure"))
-    assert pressure_exits >= 25
+    # apart from stepping aside for a successor the board sought (succession.py), which an
+    # unattached founder always accepts, he goes under pressure
+    firsts = [e for m in loose for e in founder_events(m, ("ceo_resigned", "ceo_removed"))[:1]]
+    others = [e for e in firsts if e.cause != "succession"]
+    assert len(others) >= 15
+    assert sum(e.detail.startswith("under pressure") for e in others) >= 0.8 * len(others)

@@ -198,7 +198,7 @@ def test_no_buyer_talks_and_no_sale_without_buyers():
     assert all(m.sold_week is None for m in none)
     assert runs_with(none, "sale_search") >= 30          # searches were started all the same
     control = batch(n=200)             # sales are rare (about one run in a hundred): many runs
-    assert runs_with(control, "sale_failed") >= 100 and runs_with(control, "company_sold") >= 1
+    assert runs_with(control, "sale_failed") >= 50 and runs_with(control, "company_sold") >= 1
 
 
 def test_buyers_pay_less_for_a_company_in_distress():
@@ -217,8 +217,8 @@ def test_buyers_pay_less_for_a_company_in_distress():
 
 
 def test_a_higher_buyer_price_sells_the_company_more_often():
-    low = batch(sets=("policy.buyer_discount=0.25", "policy.distress_discount=0"), n=120)
-    high = batch(sets=("policy.buyer_discount=1", "policy.distress_discount=0"), n=120)
+    low = batch(sets=("policy.buyer_discount=0.25", "policy.distress_discount=0"), n=200)
+    high = batch(sets=("policy.buyer_discount=1", "policy.distress_discount=0"), n=200)
     assert runs_with(high, "company_sold") >= runs_with(low, "company_sold") + 8
     # metamorphic: runs are identical up to the first buyer's offer (same week, same draws);
     # an offer good enough at the lower price is good enough at the higher one

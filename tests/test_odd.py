@@ -81,3 +81,25 @@ def test_the_crosstab_of_two_yes_no_facts_counts_each_run_once_by_its_two_values
     text = crosstab_markdown(table, gone, first, "stability-ai", 12, 3)
     both = table[gone.observed, first.observed]
     assert f"on both: {both} of 12" in text and text.count("(as in the record)") == 2
+
+
+def test_the_posterior_block_shows_each_fact_at_the_point_and_over_the_draws():
+    from experiments.analysis.odd import posterior_markdown
+    sc = load("stability-ai")
+    facts = load_facts("stability-ai")
+    point = validate(sc, 10, 7, facts)
+    # parameter sets under which nobody's trust ever falls below their threshold
+    loyal = [{"workforce.threshold_mean": 0.0, "workforce.threshold_sd": 0.0}] * 10
+    over = validate(sc, 10, 7, facts, loyal)
+    text = posterior_markdown([("stability-ai", point, over, ["x.y"])], "some/dir", 10, 7)
+    assert "--posterior some/dir" in text and "root seed 7" in text
+    for a, b in zip(point, over):
+        (row,) = [line for line in text.splitlines() if f"| `{a.id}` |" in line]
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[3].startswith("PASS" if a.passed else "FAIL")
+        assert cells[4].startswith("PASS" if b.passed else "FAIL")
+    (exec_row,) = [line for line in text.splitlines() if "| `exec_departures` |" in line]
+    assert exec_row.split("|")[4] != exec_row.split("|")[5]   # the draws changed the result
+    assert (f"stability-ai {sum(r.passed for r in point)} / {sum(r.passed for r in over)} "
+            f"of {len(point)}") in text
+    assert "`x.y`" in text

@@ -132,9 +132,9 @@ def test_parse_answer_prefixes_ambiguity_and_old_tokens():
 AGGRESSIVE = {"compute": "grow", "promise": "grand", "books": "rosy"}
 
 
-def _game_with_packs(seed, decisions, months=30):
+def _game_with_packs(seed, decisions, months=30, sets=()):
     """Play ``decisions(month)`` until the game ends; keep every board pack."""
-    game, packs = Game(load("stability-ai"), seed), []
+    game, packs = Game(load("stability-ai", list(sets)), seed), []
     while not game.over and game.month <= months:
         packs.append(game.pack())
         game.decide(decisions(game.month))
@@ -173,8 +173,11 @@ def test_replaying_the_decisions_rebuilds_the_same_game():
 
 def test_the_player_accepts_or_refuses_offers():
     def run(seed, audit, sale, stay):
+        # no succession search (succession.py): a player who takes offers that he go would
+        # step aside for the board's successor before the investors' offers come
         game, _ = _game_with_packs(seed, lambda k: {**AGGRESSIVE, "audit": audit, "sale": sale,
-                                                      "stay": stay})
+                                                      "stay": stay},
+                                   sets=("governance.succession_review=0",))
         return game.model.events
     packages = 0
     for seed in (2, 3, 4):

@@ -91,3 +91,15 @@ def test_a_player_answers_the_board_with_the_months_answer_to_offers_that_he_go(
             m.step()
         (answer,) = events(m, ("ceo_resigned", "succession_refused"))
         assert answer.event == expected and answer.week == 4
+
+
+def test_every_run_has_one_exit_route_and_successions_only_when_boards_seek_them():
+    from experiments.analysis.causes import ROUTES, founder_exit_route
+    seek = [founder_exit_route(m) for m in batch(GENERIC, ("governance.succession_review=1",
+                                                           "ceo.entrenchment=0"), n=40)]
+    never = [founder_exit_route(m) for m in batch(GENERIC, ("governance.succession_review=0",),
+                                                  n=40)]
+    assert set(seek) | set(never) <= set(ROUTES)
+    assert seek.count(ROUTES[4]) >= 20          # an unattached founder steps aside
+    assert ROUTES[5] not in seek                # ... and is never outvoted
+    assert not {ROUTES[4], ROUTES[5]} & set(never)

@@ -82,3 +82,40 @@ def crosstab_markdown(table: Counter, first: Fact, second: Fact, scenario: str, 
     out += ["", f"Runs that match the record on both: {both} of {n_seeds} "
                 f"({both / n_seeds:.0%})."]
     return "\n".join(out) + "\n"
+
+
+ROUTES = ("resigned under pressure", "took an exit package", "left as a rescue's condition",
+          "removed by a vote over lost trust", "stepped aside for a successor the board sought",
+          "outvoted for a successor the board sought", "still in office at the end")
+
+
+def founder_exit_route(model) -> str:
+    """How the founder left office in a finished run (one of ROUTES), from the typed fields
+    of his first ``ceo_resigned``/``ceo_removed`` event."""
+    e = next((e for e in model.events if e.role == "founder-CEO"
+              and e.event in ("ceo_resigned", "ceo_removed")), None)
+    if e is None:
+        return ROUTES[6]
+    if e.cause == "succession":
+        return ROUTES[4] if e.event == "ceo_resigned" else ROUTES[5]
+    if e.event == "ceo_removed":
+        return ROUTES[3]
+    return {"exit package": ROUTES[1], "rescue condition": ROUTES[2]}.get(e.cause, ROUTES[0])
+
+
+def exit_routes(scenario: str, n_seeds: int = 200,
+                root_seed: int = DEFAULT_ROOT_SEED) -> Counter:
+    """Runs of ``scenario`` by the route of the founder's exit."""
+    return Counter(founder_exit_route(m)
+                   for m in finished_runs(load_scenario(scenario), run_seeds(root_seed, n_seeds)))
+
+
+def routes_markdown(tables: dict[str, Counter], n_seeds: int, root_seed: int) -> str:
+    """Routes (rows) by scenario (columns), in runs of ``n_seeds``."""
+    names = list(tables)
+    out = [f"{n_seeds} runs of each scenario (root seed {root_seed}), by how the founder left "
+           f"office (his first exit as CEO):", "",
+           "| route | " + " | ".join(f"`{n}`" for n in names) + " |",
+           "| --- |" + " --- |" * len(names)]
+    out += [f"| {r} | " + " | ".join(str(tables[n][r]) for n in names) + " |" for r in ROUTES]
+    return "\n".join(out) + "\n"

@@ -109,7 +109,7 @@ EVENT_KINDS = tuple(KINDS) + PSEUDO_EVENTS
 # The roles events carry (model.ceo, model.employees, model.investors, suppliers).
 ROLES = ("founder-CEO", "interim CEO", "founder", "executive", "researcher", "core researcher",
          "employees", "board director", "board observer", "investor", "investors", "supplier",
-         "shareholder")
+         "shareholder", "board")
 COLUMNS = tuple(c for c in WEEKLY_COLUMNS if c not in ("week", "date"))
 
 COMMON = ("id", "what", "source", "use", "statistic", "unit", "range", "observed", "scale")

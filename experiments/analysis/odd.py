@@ -12,7 +12,10 @@ Blocks: ``validation-SCENARIO`` (the facts table, fitted and held-back facts apa
 network's ablation on the reference case, :mod:`experiments.analysis.ablation`) and
 ``core-causes-REFERENCE`` (why the core researchers leave before Stable Diffusion 3 ships,
 :mod:`experiments.analysis.causes`) and ``core-crosstab-REFERENCE`` (the two held-back facts
-about the core team, run by run). Text outside the blocks is left as it is.
+about the core team, run by run) and ``posterior-validation`` (every case's facts judged at
+the calibrated point and over the shipped posterior of the reference case) and
+``founder-exits`` (how the founder leaves office in every case). Text outside the blocks is
+left as it is.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from pathlib import Path
 
 from experiments.analysis.ablation import network_ablation, network_markdown
 from experiments.analysis.causes import (causes_markdown, crosstab_markdown, departure_causes,
-                                         fact_crosstab)
+                                         exit_routes, fact_crosstab, routes_markdown)
 from experiments.analysis.facts import FactResult, has_own_facts, load_facts
 from experiments.analysis.validate import DEFAULT_ROOT_SEED, validate
 from experiments.runs.runner import load_scenario
@@ -64,24 +67,65 @@ def facts_markdown(results: list[FactResult], n_seeds: int, root_seed: int,
     return "\n".join(out)
 
 
-def generated_blocks(root: Path, n_seeds: int = 200,
-                     root_seed: int = DEFAULT_ROOT_SEED) -> dict[str, str]:
-    """Every block's new text, by block name."""
+def _verdict(r: FactResult) -> str:
+    return f"{'PASS' if r.passed else 'FAIL'} {_cell(r.value, r.unit)}"
+
+
+def posterior_markdown(cases: list[tuple[str, list[FactResult], list[FactResult], list[str]]],
+                       folder: str, n_seeds: int, root_seed: int) -> str:
+    """Each case's facts at the calibrated point and over the posterior, side by side;
+    ``cases``: (scenario, point results, posterior results, paths kept as the case's own)."""
+    out = [f"`python run.py validate --scenario NAME --seeds {n_seeds}` (root seed {root_seed}), "
+           f"without and with `--posterior {folder}` (run k takes the k-th of {n_seeds} "
+           f"parameter sets drawn from the posterior):", "",
+           "| case | fact | use | at the calibrated point | over the posterior |",
+           "| --- | --- | --- | --- | --- |"]
+    notes = []
+    for name, point, over, kept in cases:
+        for a, b in zip(point, over):
+            out.append(f"| {name} | `{a.id}` | {'fitted' if a.use == 'fit' else 'held back'} | "
+                       f"{_verdict(a)} | {_verdict(b)} |")
+        if kept:
+            notes.append(f"`{name}` draws {', '.join(f'`{k}`' for k in kept)} from its own "
+                         f"distributions (company inputs), not from the posterior.")
+    totals = ["", "Passing, at the point / over the posterior: " + "; ".join(
+        f"{name} {sum(r.passed for r in point)} / {sum(r.passed for r in over)} of {len(point)}"
+        for name, point, over, _ in cases) + "."]
+    return "\n".join(out + totals + ([""] + notes if notes else [])) + "\n"
+
+
+def generated_blocks(root: Path, n_seeds: int = 200, root_seed: int = DEFAULT_ROOT_SEED,
+                     posterior: tuple[str, list[dict]] | None = None) -> dict[str, str]:
+    """Every block's new text, by block name; ``posterior``: (the folder, ``n_seeds``
+    parameter sets drawn from it) for the block that judges every case over it."""
     from model.scenarios import names
     blocks = {}
+    draws = posterior[1] if posterior else None
+    over_posterior = []
     for name in names():
         if not has_own_facts(name):
             continue                      # counterfactuals are checked against their base's facts
         facts = load_facts(name)
         sc = load_scenario(name)
-        blocks[f"validation-{name}"] = facts_markdown(
-            validate(sc, n_seeds, root_seed, facts), n_seeds, root_seed, name)
+        point = validate(sc, n_seeds, root_seed, facts)
+        blocks[f"validation-{name}"] = facts_markdown(point, n_seeds, root_seed, name)
+        if draws is not None:
+            kept = sorted(set(draws[0]) & set(sc.distributions))
+            own = [{k: v for k, v in d.items() if k not in kept} for d in draws]
+            over_posterior.append((name, point, validate(sc, n_seeds, root_seed, facts, own),
+                                   kept))
         summary = root / "docs" / "calibration" / name / "summary.md"
         if summary.exists():           # its headings go below the ODD's own section levels
             text = summary.read_text(encoding="utf-8")
             text = re.sub(r"^(#+) ", lambda m: "#" * min(6, len(m.group(1)) + 3) + " ", text,
                           flags=re.M)
             blocks[f"calibration-{name}"] = text.rstrip("\n") + "\n"
+    cases = [name for name in names() if has_own_facts(name)]
+    blocks["founder-exits"] = routes_markdown(
+        {name: exit_routes(name, n_seeds, root_seed) for name in cases}, n_seeds, root_seed)
+    if over_posterior:
+        blocks["posterior-validation"] = posterior_markdown(over_posterior, posterior[0],
+                                                            n_seeds, root_seed)
     blocks[f"network-{DEFAULT_SCENARIO}"] = network_markdown(
         network_ablation(DEFAULT_SCENARIO, n_seeds, root_seed), DEFAULT_SCENARIO, n_seeds,
         root_seed)

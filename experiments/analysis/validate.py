@@ -21,12 +21,15 @@ __all__ = ["DEFAULT_ROOT_SEED", "FactResult", "validate", "all_passed", "table"]
 
 
 def validate(scenario: Scenario, n_seeds: int = 200, root_seed: int = DEFAULT_ROOT_SEED,
-             facts: list[Fact] | str | Path | None = None) -> list[FactResult]:
+             facts: list[Fact] | str | Path | None = None,
+             draws: list[dict] | None = None) -> list[FactResult]:
     """Run ``n_seeds`` seeded runs of ``scenario`` and judge ``facts`` (default: the
-    scenario's own facts file, or its base's)."""
+    scenario's own facts file, or its base's). ``draws``: one parameter set per run (dotted
+    path -> value, e.g. drawn from a calibration's posterior), so that the facts are judged
+    with parameter uncertainty as well as chance."""
     if facts is None or isinstance(facts, (str, Path)):
         facts = load_facts(scenario if facts is None else facts)
-    runs = finished_runs(scenario, run_seeds(root_seed, n_seeds))
+    runs = finished_runs(scenario, run_seeds(root_seed, n_seeds), draws)
     stats = [run_statistics(m, facts) for m in runs]
     return evaluate(facts, stats)
 
@@ -43,10 +46,13 @@ def _num(x, unit: str) -> str:
     return f"{x:,.1f}" if unit.startswith("$") else f"{x:g}"
 
 
-def table(results: list[FactResult], n_seeds: int, scenario: str) -> list[str]:
-    """The validation table: fitted facts, then held-back checks, and a summary line."""
+def table(results: list[FactResult], n_seeds: int, scenario: str,
+          posterior: str | None = None) -> list[str]:
+    """The validation table: fitted facts, then held-back checks, and a summary line;
+    ``posterior``: the calibration folder the runs' parameters were drawn from, if any."""
     width = max([4] + [len(r.id) for r in results])
-    lines = [f"Validation of '{scenario}' against the case record, {n_seeds} seeds",
+    drawn = f", parameters drawn from the posterior in {posterior}" if posterior else ""
+    lines = [f"Validation of '{scenario}' against the case record, {n_seeds} seeds{drawn}",
              "value: median of the runs (Kaplan-Meier median for event weeks) or share of runs;",
              "interval: 10th-90th percentile of the runs (Kaplan-Meier for event weeks), or the "
              "share's Wilson 95% interval", ""]

@@ -57,10 +57,21 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
+def posterior_files(folder: Path) -> list[str]:
+    """The files of a calibration folder that :func:`experiments.calibration.report.draw`
+    reads (its state and last complete generation), and the posterior particles, relative
+    to the folder: enough to draw from the posterior without the other generations."""
+    from experiments.calibration.abc import gen_path, read_state
+    n = len(read_state(Path(folder))["generations"])
+    last = gen_path(Path(folder), n - 1).relative_to(folder)
+    return ["state.json", str(last), "particles.parquet"]
+
+
 def adopt(folder: Path, scenario: str, command: str, docs: Path | None = None) -> list[Path]:
     """Write the calibrated values of shipped ``scenario`` from ``folder`` (atomically), and
     with ``docs`` a copy of the calibration's report, figures and tables there (the model
-    description shows them: ``run.py docs``). Returns the files written."""
+    description shows them: ``run.py docs``) and of its posterior in ``docs/posterior``
+    (so that a fresh checkout can draw from it: ``--posterior``). Returns the files written."""
     folder = Path(folder)
     target = Path(str(resources.files("model.scenarios").joinpath(calibrated_name(scenario))))
     written = [_write(target, calibrated_text(folder, scenario, command).encode("utf-8"))]
@@ -76,4 +87,10 @@ def adopt(folder: Path, scenario: str, command: str, docs: Path | None = None) -
                 f"shows each with its 90% posterior interval.\n\n")
         report = report.replace("](", "](calibration/" + scenario + "/")   # links from docs/
         written.append(_write(docs / "summary.md", (head + report).encode("utf-8")))
+        shipped = docs / "posterior"
+        if shipped.exists():        # the previous posterior's generation file has another name
+            for old in sorted(shipped.rglob("*"), reverse=True):
+                old.unlink() if old.is_file() else old.rmdir()
+        for name in posterior_files(folder):
+            written.append(_write(shipped / name, (folder / name).read_bytes()))
     return written

@@ -27,22 +27,27 @@ def load_scenario(name: str, sets=(), calibrated: bool = True) -> Scenario:
     return load(name, list(sets), calibrated)
 
 
-def simulate(scenario: Scenario, seed: int, weeks: int | None = None) -> StartupModel:
+def simulate(scenario: Scenario, seed: int, weeks: int | None = None,
+             overrides: dict | None = None) -> StartupModel:
     """Run ``scenario`` once with ``seed`` (its distributions, if any, drawn from the seed);
-    ``weeks`` overrides its horizon (on a copy: the scenario's own parameters stay as
-    loaded). The finished model, for the callers that read it; :func:`model.simulate`
-    returns the same run as tables. Counts one step of the progress shown around it, if
-    any (:func:`experiments.runs.progress.counting`)."""
-    model = StartupModel(resolve(scenario, weeks, seed=seed), seed=seed).run()
+    ``weeks`` overrides its horizon and ``overrides`` (dotted path -> value) its parameters
+    (on a copy: the scenario's own parameters stay as loaded). The finished model, for the
+    callers that read it; :func:`model.simulate` returns the same run as tables. Counts one
+    step of the progress shown around it, if any (:func:`experiments.runs.progress.counting`)."""
+    model = StartupModel(resolve(scenario, weeks, overrides, seed=seed), seed=seed).run()
     tick()
     return model
 
 
-def finished_runs(scenario: Scenario, seeds):
-    """One finished run per seed, in order (sequential; sweeps parallelise elsewhere). Each
+def finished_runs(scenario: Scenario, seeds, draws: list[dict] | None = None):
+    """One finished run per seed, in order (sequential; sweeps parallelise elsewhere); with
+    ``draws`` (one parameter set per seed, e.g. from a posterior), run k takes set k. Each
     model is let go (:func:`forget`) once the caller has moved on to the next."""
-    for s in seeds:
-        model = simulate(scenario, s)
+    seeds = list(seeds)
+    if draws is not None and len(draws) != len(seeds):
+        raise ValueError(f"{len(draws)} parameter sets for {len(seeds)} seeds")
+    for k, s in enumerate(seeds):
+        model = simulate(scenario, s, overrides=draws[k] if draws is not None else None)
         yield model
         forget(model)
 

@@ -121,6 +121,7 @@ def _action(e) -> str | None:
         "audit_accepted": "audit accepted", "audit_refused": "audit refused",
         "sale_search": "sale search", "sale_refused": "sale refused",
         "exit_package_refused": "package refused",
+        "succession_refused": "successor refused",
         "ceo_resigned": f"resigned ({e.cause})" if e.cause else "resigned",
         "ceo_removed": "removed by the board",
         "company_sold": "company sold", "insolvency": "insolvent",

@@ -19,7 +19,7 @@ KEY = {"round_started", "round_failed", "round_closed", "bridge_closed", "bill_u
        "asset_sale", "ceo_resigned", "ceo_removed", "company_sold", "insolvency", "interim_ceo",
        "outside_shock", "financing_failed", "credit_drawn", "rescued", "rescue_refused",
        "joint_letter", "ceo_leave", "round_withdrawn", "staff_letter", "removal_reversed",
-       "founder_kept_seat", "founder_left_board"}
+       "founder_kept_seat", "founder_left_board", "succession_search", "succession_refused"}
 ANSWERS = {"audit_accepted": "accepts", "audit_refused": "refuses", "sale_search": "starts "
            "looking for a buyer", "sale_refused": "refuses to sell", "exit_package_refused":
            "turns the package down"}
@@ -121,8 +121,10 @@ def tell(model, scenario: str, seed: int) -> list[str]:
                              f"{s['trust_investors']:.2f}.")
             elif e.event in ("founder_kept_seat", "founder_left_board"):
                 lines.append(f"{head} the founder {e.detail}.")
-            elif e.event in ("staff_letter", "removal_reversed"):
+            elif e.event in ("staff_letter", "removal_reversed", "succession_search"):
                 lines.append(f"{head} {e.detail}.")     # the sentence names who and why
+            elif e.event == "succession_refused":
+                lines.append(f"{head} {e.agent} {e.detail}.")
             elif e.event in KEY:
                 lines.append(f"{head} {e.event.replace('_', ' ')}: {e.detail}"
                              + (f" ({e.agent})" if e.agent and e.agent not in e.detail else "")
