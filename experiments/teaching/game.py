@@ -122,12 +122,14 @@ QUESTIONS = (
         ("refuse", "refuse"), ("search", "start an acquisition search")), "refuse",
              "A search may end in a sale (the game ends) if a buyer meets your ask.", sticky=True),
     Question("stay", "Your job", (
-        ("stay", "stay, and refuse an exit package if one is offered"),
-        ("package", "accept an exit package if one is offered"),
+        ("stay", "stay, and refuse an exit package or a successor if one is offered"),
+        ("package", "accept an exit package or a successor if one is offered"),
         ("resign", "resign now (the game ends)")), "stay",
              "Pressure on you grows with the board's distrust; a lead investor may offer a "
-             "package to leave, and a rescuer may offer money on condition that you go (the "
-             "same answer holds for both)."),
+             "package to leave, a rescuer may offer money on condition that you go, and after "
+             "a round the board may find a professional CEO to succeed you (the same answer "
+             "holds for all three; without a majority of the votes, a refused successor goes "
+             "to a board vote)."),
 )
 KEYS = tuple(q.key for q in QUESTIONS)
 BY_KEY = {q.key: q for q in QUESTIONS}
