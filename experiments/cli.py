@@ -343,19 +343,34 @@ def cmd_validate(args, results: Path) -> int:
     root = DEFAULT_ROOT_SEED if args.root_seed is None else args.root_seed
     draws = None
     if args.posterior:
-        from experiments.calibration.report import draw
-        draws = draw(args.posterior, args.seeds, root)   # CalibrationError: 1 line
-        drawn = sorted(set(draws[0]) & set(sc.distributions)) if draws else []
-        if drawn:
-            raise UsageError(f"--posterior: {drawn[0]} is also a distribution of scenario "
-                             f"'{sc.name}'; give it a value with --set or leave out --posterior")
+        from experiments.calibration.report import draw, fitted_scenario
         from model.overrides import resolve
+        fitted = fitted_scenario(args.posterior)            # CalibrationError: 1 line
+        if fitted is not None and fitted not in _bases(sc):
+            raise UsageError(f"--posterior: {args.posterior} calibrates '{fitted}', which is "
+                             f"neither '{sc.name}' nor a base it inherits from; valid: a "
+                             f"calibration of {', '.join(_bases(sc))}")
+        # what the run is told (--set) and what the scenario draws itself (a population's
+        # company inputs) is kept; the rest comes from the posterior
+        own = {s.split("=", 1)[0].strip() for s in args.sets} | set(sc.distributions)
+        draws = [{k: v for k, v in d.items() if k not in own}
+                 for d in draw(args.posterior, args.seeds, root)]
         resolve(sc, None, draws[0] if draws else None)   # a path it lacks: ParameterError, 1 line
     with counting(args.seeds, "validate", enabled=not args.no_progress):
         results = validate(sc, args.seeds, root, facts, draws)
     print("\n".join(table(results, args.seeds, sc.name,
                            str(args.posterior) if args.posterior else None)))
     return 0 if all_passed(results) else 1
+
+
+def _bases(sc) -> list[str]:
+    """The scenario's name and those of the scenarios it inherits from, nearest first."""
+    from model.scenarios import load
+    chain, base = [sc.name], sc.base
+    while base and base not in chain:
+        chain.append(base)
+        base = load(base).base
+    return chain
 
 
 def cmd_bench(args, results: Path) -> int:

@@ -8,7 +8,9 @@ the schedule. Each week:
 2. the CEO keeps or breaks promises, makes new ones, sets spending, fundraises, cuts costs
    and may resign;
 3. investors update their trust and escalate (audit, sale, resignation, exit package, seat);
-4. where the rules allow it, a vote may remove the CEO (see governance.py);
+4. where the rules allow it, a vote may remove the CEO (see governance.py), and a board's
+   search for a professional CEO, started after a round, may end the founder's tenure
+   (see succession.py);
 5. executives and researchers update their trust (incl. contagion) and may leave;
 6. the rest of the staff turns over, executives are replaced, and the week is recorded.
 
@@ -620,8 +622,10 @@ class StartupModel(mesa.Model):
             self.last_vote_week = self.week
             self.record("removal_vote_failed", self.ceo, how)
 
-    def ceo_leaves(self, kind: str, why: str, cause: str = "", counterpart: str = "") -> None:
-        """The CEO resigns or is removed; an interim CEO takes over and trust starts afresh."""
+    def ceo_leaves(self, kind: str, why: str, cause: str = "", counterpart: str = "",
+                   successor: str = "the interim CEO") -> None:
+        """The CEO resigns or is removed; an interim CEO (named ``successor``: the
+        professional CEO a board's search found) takes over and trust starts afresh."""
         old = self.ceo
         self.record("ceo_resigned" if kind == "resigned" else "ceo_removed", old, why,
                     cause=cause, amount=old.pressure, counterpart=counterpart)
@@ -636,7 +640,7 @@ class StartupModel(mesa.Model):
                 self.founder_leaves_board("leaves the board with the job")
         old.in_office = False
         old.remove()
-        self.ceo = CEO(self, self.p.interim_ceo, "the interim CEO", founder=False)
+        self.ceo = CEO(self, self.p.interim_ceo, successor, founder=False)
         self.ceo_start_counts = (self.execs_left, self.core_left)
         self.record("interim_ceo", self.ceo, "takes over")
         self.fundraising.new_ceo(self, self.ceo)

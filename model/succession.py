@@ -18,6 +18,9 @@ support, which the founder can stop only with a majority of all the votes.
 from __future__ import annotations
 
 
+SUCCESSOR = "the professional CEO"   # the new CEO's name in the log (interim_ceo traits)
+
+
 class Succession:
     """The board's search for a professional CEO to succeed the founder (one at a time)."""
 
@@ -46,12 +49,12 @@ class Succession:
             return
         if ceo.accepts_succession():
             model.ceo_leaves("resigned", "steps aside for the professional CEO the board found",
-                             cause="succession")
+                             cause="succession", successor=SUCCESSOR)
             return
         passed, how = succession_vote(model)
         if passed:
             model.ceo_leaves("removed", f"replaced by the professional CEO the board found; "
-                             f"{how}", cause="succession")
+                             f"{how}", cause="succession", successor=SUCCESSOR)
         else:
             model.record("succession_refused", ceo, f"refuses to step aside for the "
                          f"professional CEO the board found; {how}", cause="founder's votes")
@@ -59,14 +62,17 @@ class Succession:
 
 def succession_vote(model) -> tuple[bool, str]:
     """The vote on a succession the founder refused: the investors who sought it and the
-    independents vote for it, whatever their trust in him; the founder votes against, and
-    with a majority of all the votes he could replace the directors, so he stops it."""
+    independents vote for it, whatever their trust in him (on a board, only while at least
+    one investor director is left, as for a removal); the founder votes against, and with a
+    majority of all the votes he could replace the directors, so he stops it."""
     g = model.p.governance
     founder_votes = model.voting_share_of_founder()
     if founder_votes > 0.5:
         return False, f"he holds {founder_votes:.0%} of the votes"
     if g.removal_by == "board":
         directors = sum(1 for i in model.investor_list if i.seat == "board")
+        if directors == 0:     # as for a removal: independents alone do not unseat a founder
+            return False, "no investor director is left on the board to press for it"
         yes, seats = directors + g.independent_seats, 1 + directors + g.independent_seats
         return (yes > g.removal_majority * seats,
                 f"board vote: {yes} of {seats} seats for the succession")

@@ -79,6 +79,10 @@ def test_a_sweep_can_draw_its_parameters_from_the_posterior(small, tmp_path):
     assert manifest["identity"]["draws_from"] == str(cal)
     bad = cli("sweep", "--replicates", 2, "--posterior", tmp_path, "--out", tmp_path / "x")
     assert "not a calibration folder" in one_error_line(bad)
+    told = cli("sweep", "--replicates", 2, "--posterior", cal, "--set", "trust.gain_rate=0.01",
+               "--out", tmp_path / "y")
+    assert "--set trust.gain_rate: also drawn from the posterior" in one_error_line(told)
+    assert not (tmp_path / "y").exists()
 
 
 def test_a_posterior_sweep_grows_with_the_same_draws(small, tmp_path):
@@ -137,3 +141,29 @@ def test_the_shipped_posterior_is_the_one_the_calibrated_values_come_from():
     adopted = tomllib.loads((root / "model" / "scenarios" / "stability-ai.calibrated.toml")
                             .read_text("utf-8"))
     assert shipped == {f"{s}.{k}": v for s, table in adopted.items() for k, v in table.items()}
+
+
+def test_validate_over_the_posterior_keeps_what_the_user_set_and_refuses_other_folders(
+        small, tmp_path):
+    import shutil
+    _, cal = small
+    args = ("validate", "--seeds", 6, "--posterior", cal, "--no-progress")
+    drawn = cli(*args).stdout
+    told = cli(*args, "--set", "trust.gain_rate=0.05").stdout   # a drawn parameter, set
+    assert told != drawn                                       # the value set is kept
+    # a calibration of another scenario (not this one, nor a base of it) is refused
+    other = tmp_path / "other"
+    shutil.copytree(cal, other)
+    state = json.loads((other / "state.json").read_text())
+    state["settings"]["tag"]["scenario"] = "wework-2019"
+    (other / "state.json").write_text(json.dumps(state))
+    line = one_error_line(cli("validate", "--seeds", 2, "--posterior", other))
+    assert "calibrates 'wework-2019'" in line and "stability-ai" in line
+    # a file instead of a folder, and a generation that does not match the state
+    assert "not a folder" in one_error_line(cli("validate", "--seeds", 2, "--posterior",
+                                                cal / "state.json"))
+    state["settings"]["tag"]["scenario"] = "stability-ai"
+    state["settings"]["priors"][0]["path"] = "trust.asymmetry"   # not a column of the file
+    (other / "state.json").write_text(json.dumps(state))
+    line = one_error_line(cli("validate", "--seeds", 2, "--posterior", other))
+    assert "does not match state.json" in line

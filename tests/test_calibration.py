@@ -192,3 +192,12 @@ def test_the_scenario_says_which_values_the_adopted_calibration_overrides():
         elif "=" in line and "the calibrated value is in" in line.split("#", 1)[-1]:
             claimed.add(f"{section}.{line.split('=', 1)[0].strip()}")
     assert adopted and claimed == adopted, (claimed - adopted, adopted - claimed)
+
+
+def test_a_parameter_fitted_on_another_scenario_is_screened_but_never_left_free():
+    from experiments.calibration.priors import FITTED_ELSEWHERE, default_priors, free_from_ranking
+    from model import load
+    screened = {p.path for p in default_priors(load("stability-ai", calibrated=False).params)}
+    assert set(FITTED_ELSEWHERE) <= screened
+    ranking = list(FITTED_ELSEWHERE) + ["a", "b", "c"]
+    assert free_from_ranking(ranking, 2) == ["a", "b"]

@@ -13,6 +13,7 @@ def run(*sets, seed=1, name=GENERIC):
 
 
 def test_an_unattached_founder_steps_aside_when_the_search_ends():
+    stepped = 0
     for s in seeds(10):
         m = run("governance.succession_review=1", "governance.succession_search_weeks=20",
                 "ceo.entrenchment=0", seed=s)
@@ -23,15 +24,23 @@ def test_an_unattached_founder_steps_aside_when_the_search_ends():
         assert m.ceo_exit_week == 20 and m.ceo_exit_kind == "resigned"
         (gone,) = founder_events(m, "ceo_resigned")
         assert gone.cause == "succession"
+        stepped += 1
+    assert stepped >= 5, stepped
 
 
 def test_a_founder_who_refuses_without_the_votes_is_replaced_by_the_board():
-    m = run("governance.succession_review=1", "governance.succession_search_weeks=20",
-            "ceo.entrenchment=1", "ceo.stake=0.3")
-    if m.ceo_exit_week is None or m.ceo_exit_week >= 20:
+    outvoted = 0
+    for s in seeds(10):
+        m = run("governance.succession_review=1", "governance.succession_search_weeks=20",
+                "ceo.entrenchment=1", "ceo.stake=0.3", seed=s)
+        if m.ceo_exit_week is not None and m.ceo_exit_week < 20:
+            continue                                     # he left another way first
         assert m.ceo_exit_week == 20 and m.ceo_exit_kind == "removed"
         (gone,) = founder_events(m, "ceo_removed")
         assert gone.cause == "succession" and "for the succession" in gone.detail
+        assert events(m, "interim_ceo")[0].agent == "the professional CEO"
+        outvoted += 1
+    assert outvoted >= 5, outvoted
 
 
 def test_a_founder_with_a_majority_of_the_votes_keeps_the_job():
@@ -103,3 +112,39 @@ def test_every_run_has_one_exit_route_and_successions_only_when_boards_seek_them
     assert seek.count(ROUTES[4]) >= 20          # an unattached founder steps aside
     assert ROUTES[5] not in seek                # ... and is never outvoted
     assert not {ROUTES[4], ROUTES[5]} & set(never)
+
+
+def _vote(*sets):
+    from model.succession import succession_vote
+    return succession_vote(StartupModel(make_params(GENERIC, *sets), seed=1))
+
+
+def test_a_shareholder_vote_on_a_succession_follows_the_investors_share_of_the_votes():
+    common = ("governance.removal_by='shareholders'", "ceo.stake=0.2",
+              "investors.seed.stake=0.1", "investors.angels.stake=0.05")
+    passed, how = _vote(*common, "investors.series_a.stake=0.5")      # investors: 65%
+    assert passed and "65% of all votes" in how
+    passed, how = _vote(*common, "investors.series_a.stake=0.1")      # investors: 25%
+    assert not passed and "25% of all votes" in how
+
+
+def test_no_succession_vote_passes_without_an_investor_director():
+    passed, how = _vote("investors.seed.seat='none'", "investors.series_a.seat='none'",
+                        "governance.independent_seats=2")
+    assert not passed and "no investor director" in how
+    passed, how = _vote("governance.independent_seats=2")
+    assert passed and "4 of 5 seats" in how
+
+
+def test_a_founder_who_leaves_during_the_search_is_not_asked_again():
+    m = StartupModel(make_params(GENERIC, "governance.succession_review=1",
+                                 "governance.succession_search_weeks=20"), seed=2)
+    for _ in range(5):
+        m.step()
+    assert m.ceo.founder
+    m.ceo_leaves("resigned", "for reasons of his own")
+    for _ in range(20):
+        m.step()
+    assert not events(m, "succession_refused")
+    assert [e.cause for e in events(m, ("ceo_resigned", "ceo_removed"))] == [""]
+    assert m.ceo.name == "the interim CEO"

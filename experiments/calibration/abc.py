@@ -223,7 +223,18 @@ def _write_gen(out: Path, g: int, priors, pop: _Population) -> None:
 
 
 def _read_gen(out: Path, g: int, priors) -> _Population:
-    df = pd.read_parquet(gen_path(out, g))
+    path = gen_path(out, g)
+    try:
+        df = pd.read_parquet(path)
+    except FileNotFoundError:
+        raise CalibrationError(f"{out}: generation {g} is missing ({path.name}); "
+                               f"state.json says it is complete") from None
+    except (OSError, ValueError) as exc:
+        raise CalibrationError(f"{out}: {path.name} is unreadable ({exc})") from None
+    missing = [p.path for p in priors if f"z:{p.path}" not in df.columns]
+    if missing or not {"weight", "distance", "seed"} <= set(df.columns):
+        raise CalibrationError(f"{out}: {path.name} does not match state.json (no column for "
+                               f"{(missing or ['weight/distance/seed'])[0]})")
     z = np.column_stack([df[f"z:{p.path}"].to_numpy(float) for p in priors])
     return _Population(z, df["weight"].to_numpy(float), df["distance"].to_numpy(float),
                        df["seed"].to_numpy(np.int64))

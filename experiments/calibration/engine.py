@@ -38,7 +38,7 @@ import numpy as np
 
 from experiments.calibration.abc import ABCResult, CalibrationError, abc_smc
 from experiments.calibration.parallel import OrderedPool
-from experiments.calibration.priors import Prior, by_path, default_priors
+from experiments.calibration.priors import Prior, by_path, default_priors, free_from_ranking
 from experiments.calibration.report import draw, write_report
 from experiments.calibration.screening import ScreeningResult, plot_ranking, ranking_text, screen
 from experiments.runs.runner import forget, load_scenario
@@ -197,7 +197,7 @@ def calibrate(scenario: str = "stability-ai", out: Path | str = "results/calibra
                     "priors": [p.to_dict() for p in priors]}
         cached = out / "screening.json"
         if resume and cached.exists() and json.loads(cached.read_text())["settings"] == settings:
-            free = json.loads(cached.read_text())["ranking"][:screen_top]
+            free = free_from_ranking(json.loads(cached.read_text())["ranking"], screen_top)
             _log(f"screening: reused {cached}", stream)
         else:
             f = FittedStatistics(scenario, tuple(child_seeds(seed, SCREEN_KEY, screen_replicates)),
@@ -215,7 +215,7 @@ def calibrate(scenario: str = "stability-ai", out: Path | str = "results/calibra
                 bar.close()
             result_screen.table().to_csv(out / "screening.csv")
             plot_ranking(result_screen, out / "screening.png", highlight=screen_top)
-            free = result_screen.top(screen_top)
+            free = free_from_ranking(result_screen.score.index, screen_top)
             tmp = cached.with_name("screening.json.tmp")
             tmp.write_text(json.dumps({"settings": settings,
                                        "ranking": list(result_screen.score.index)}, indent=2))

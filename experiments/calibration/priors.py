@@ -165,6 +165,20 @@ BEHAVIOURAL: tuple[tuple[str, str], ...] = (
 )
 
 
+# Behavioural parameters that another scenario's facts identify: screened like the others
+# (so the ranking shows how much the case's facts move them) but never left free in this
+# case's ABC, which would overwrite the value the other scenario fitted.
+FITTED_ELSEWHERE: dict[str, str] = {
+    "governance.succession_review": "fitted on generic-startup's founder_out_by_age_3 by a "
+                                    "grid (its comment in stability-ai.toml)",
+}
+
+
+def free_from_ranking(ranking, top: int) -> list[str]:
+    """The ``top`` highest-ranked parameters that may be fitted here (FITTED_ELSEWHERE skipped)."""
+    return [p for p in ranking if p not in FITTED_ELSEWHERE][:top]
+
+
 def _leaf(params, path: str):
     """(value, field metadata, declared type) of a leaf path, or None when it does not exist."""
     obj = params

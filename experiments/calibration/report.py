@@ -103,6 +103,14 @@ def point_estimate(folder) -> dict[str, float | int]:
     return out
 
 
+def fitted_scenario(folder) -> str | None:
+    """The scenario a calibration folder was fitted to (None when it does not say: a
+    calibration run from Python without ``run.py calibrate``'s tag)."""
+    from experiments.calibration.abc import read_state
+    tag = read_state(Path(folder))["settings"].get("tag") or {}
+    return tag.get("scenario") if isinstance(tag, dict) else None
+
+
 def draw(folder, n: int, seed: int) -> list[dict]:
     """``n`` parameter sets drawn (with replacement, by weight) from the posterior."""
     result = load_result(folder)

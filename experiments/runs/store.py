@@ -36,6 +36,8 @@ def read_state_file(folder: Path, name: str, kind: str, error: type = None):
     calibration folder); ``error`` (default SweepError) with one line when it is missing or
     unreadable."""
     error = error or SweepError
+    if not Path(folder).is_dir():
+        raise error(f"{folder}: not a {kind} (not a folder)")
     try:
         return json.loads((Path(folder) / name).read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -129,6 +129,10 @@ def make_spec(scenario: str = "stability-ai", replicates: int = 200, vary=(),
         if both:
             raise SweepError(f"--vary {sorted(both)[0]}: also drawn from the posterior; vary "
                              f"another parameter or leave out --posterior")
+        told = set(draws[0]) & {s.split("=", 1)[0].strip() for s in sets}
+        if told:      # the draw would silently replace the value asked for
+            raise SweepError(f"--set {sorted(told)[0]}: also drawn from the posterior; set "
+                             f"another parameter or leave out --posterior")
     prepare_points(spec)
     if draws is not None and set(draws[0]) & set(spec.drawn):
         raise SweepError(f"--posterior: {sorted(set(draws[0]) & set(spec.drawn))[0]} is also "
