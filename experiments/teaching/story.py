@@ -26,7 +26,8 @@ ANSWERS = {"audit_accepted": "accepts", "audit_refused": "refuses", "sale_search
 
 
 def _m(x: float) -> str:
-    return f"${x / 1e6:,.1f}M"
+    # amounts under $0.1M (a small startup's week) in thousands, so they do not read as 0
+    return f"${x / 1e6:,.1f}M" if abs(x) >= 0.05e6 or x == 0 else f"${x / 1e3:,.0f}k"
 
 
 class _State:
@@ -65,7 +66,9 @@ def tell(model, scenario: str, seed: int) -> list[str]:
              f"{model.p.workforce.researchers} researchers (a core team of "
              f"{model.p.workforce.core_researchers}) and {model.p.workforce.staff} other staff. "
              f"It burns about {_m(st.at(0)['compute_cost'] + st.at(0)['other_cost'])} a week, "
-             f"most of it on compute, against {_m(st.at(0)['revenue'])} of revenue.", ""]
+             f"most of it on "
+             f"{'compute' if st.at(0)['compute_cost'] > st.at(0)['other_cost'] else 'payroll and running costs'}"
+             f", against {_m(st.at(0)['revenue'])} of revenue.", ""]
     researchers_left = defaultdict(lambda: defaultdict(int))   # month -> cause -> count
     for week in sorted(by_week):
         date = week_date(start, week).isoformat()
