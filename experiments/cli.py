@@ -352,7 +352,7 @@ def cmd_validate(args, results: Path) -> int:
                              f"calibration of {', '.join(_bases(sc))}")
         # what the run is told (--set) and what the scenario draws itself (a population's
         # company inputs) is kept; the rest comes from the posterior
-        own = {s.split("=", 1)[0].strip() for s in args.sets} | set(sc.distributions)
+        own = sc.overridden() | set(sc.distributions)
         draws = [{k: v for k, v in d.items() if k not in own}
                  for d in draw(args.posterior, args.seeds, root)]
         resolve(sc, None, draws[0] if draws else None)   # a path it lacks: ParameterError, 1 line

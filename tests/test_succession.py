@@ -2,6 +2,8 @@
 the board may seek a professional CEO; the founder steps aside, is outvoted, or keeps the
 job with a majority of the votes."""
 
+import pytest
+
 from conftest import batch, events, founder_events, make_params, seeds
 from model import StartupModel
 
@@ -12,35 +14,25 @@ def run(*sets, seed=1, name=GENERIC):
     return StartupModel(make_params(name, *sets), seed=seed).run()
 
 
-def test_an_unattached_founder_steps_aside_when_the_search_ends():
-    stepped = 0
+@pytest.mark.parametrize("founder,kind,event,words", [
+    (("ceo.entrenchment=0",), "resigned", "ceo_resigned", "steps aside"),
+    (("ceo.entrenchment=1", "ceo.stake=0.3"), "removed", "ceo_removed", "for the succession"),
+], ids=["an unattached founder steps aside", "a refusing one without the votes is outvoted"])
+def test_when_the_search_ends_a_founder_without_control_goes(founder, kind, event, words):
+    gone_then = 0
     for s in seeds(10):
         m = run("governance.succession_review=1", "governance.succession_search_weeks=20",
-                "ceo.entrenchment=0", seed=s)
+                *founder, seed=s)
         search = events(m, "succession_search")
         assert search and search[0].week == 0            # the Series A closed at week 0
         if m.ceo_exit_week is not None and m.ceo_exit_week < 20:
             continue                                     # he left another way first
-        assert m.ceo_exit_week == 20 and m.ceo_exit_kind == "resigned"
-        (gone,) = founder_events(m, "ceo_resigned")
-        assert gone.cause == "succession"
-        stepped += 1
-    assert stepped >= 5, stepped
-
-
-def test_a_founder_who_refuses_without_the_votes_is_replaced_by_the_board():
-    outvoted = 0
-    for s in seeds(10):
-        m = run("governance.succession_review=1", "governance.succession_search_weeks=20",
-                "ceo.entrenchment=1", "ceo.stake=0.3", seed=s)
-        if m.ceo_exit_week is not None and m.ceo_exit_week < 20:
-            continue                                     # he left another way first
-        assert m.ceo_exit_week == 20 and m.ceo_exit_kind == "removed"
-        (gone,) = founder_events(m, "ceo_removed")
-        assert gone.cause == "succession" and "for the succession" in gone.detail
+        assert m.ceo_exit_week == 20 and m.ceo_exit_kind == kind
+        (gone,) = founder_events(m, event)
+        assert gone.cause == "succession" and words in gone.detail
         assert events(m, "interim_ceo")[0].agent == "the professional CEO"
-        outvoted += 1
-    assert outvoted >= 5, outvoted
+        gone_then += 1
+    assert gone_then >= 5, gone_then
 
 
 def test_a_founder_with_a_majority_of_the_votes_keeps_the_job():

@@ -103,13 +103,6 @@ def founder_exit_route(model) -> str:
     return {"exit package": ROUTES[1], "rescue condition": ROUTES[2]}.get(e.cause, ROUTES[0])
 
 
-def exit_routes(scenario: str, n_seeds: int = 200,
-                root_seed: int = DEFAULT_ROOT_SEED) -> Counter:
-    """Runs of ``scenario`` by the route of the founder's exit."""
-    return Counter(founder_exit_route(m)
-                   for m in finished_runs(load_scenario(scenario), run_seeds(root_seed, n_seeds)))
-
-
 def routes_markdown(tables: dict[str, Counter], n_seeds: int, root_seed: int) -> str:
     """Routes (rows) by scenario (columns), in runs of ``n_seeds``."""
     names = list(tables)

@@ -22,14 +22,17 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from pathlib import Path
 
 from experiments.analysis.ablation import network_ablation, network_markdown
 from experiments.analysis.causes import (causes_markdown, crosstab_markdown, departure_causes,
-                                         exit_routes, fact_crosstab, routes_markdown)
-from experiments.analysis.facts import FactResult, has_own_facts, load_facts
+                                         fact_crosstab, founder_exit_route, routes_markdown)
+from experiments.analysis.facts import (FactResult, evaluate, has_own_facts, load_facts,
+                                        run_statistics)
 from experiments.analysis.validate import DEFAULT_ROOT_SEED, validate
-from experiments.runs.runner import load_scenario
+from experiments.runs.runner import finished_runs, load_scenario
+from experiments.runs.seeds import run_seeds
 from model.overrides import DEFAULT_SCENARIO
 
 BLOCK = re.compile(r"(<!-- generated: (?P<name>[A-Za-z0-9_.\-]+) -->\n)(?P<body>.*?)"
@@ -101,13 +104,18 @@ def generated_blocks(root: Path, n_seeds: int = 200, root_seed: int = DEFAULT_RO
     from model.scenarios import names
     blocks = {}
     draws = posterior[1] if posterior else None
-    over_posterior = []
+    over_posterior, routes = [], {}
     for name in names():
         if not has_own_facts(name):
             continue                      # counterfactuals are checked against their base's facts
         facts = load_facts(name)
         sc = load_scenario(name)
-        point = validate(sc, n_seeds, root_seed, facts)
+        # one pass over the runs: the facts' statistics and how each founder left office
+        stats, routes[name] = [], Counter()
+        for model in finished_runs(sc, run_seeds(root_seed, n_seeds)):
+            stats.append(run_statistics(model, facts))
+            routes[name][founder_exit_route(model)] += 1
+        point = evaluate(facts, stats)
         blocks[f"validation-{name}"] = facts_markdown(point, n_seeds, root_seed, name)
         if draws is not None:
             kept = sorted(set(draws[0]) & set(sc.distributions))
@@ -120,9 +128,7 @@ def generated_blocks(root: Path, n_seeds: int = 200, root_seed: int = DEFAULT_RO
             text = re.sub(r"^(#+) ", lambda m: "#" * min(6, len(m.group(1)) + 3) + " ", text,
                           flags=re.M)
             blocks[f"calibration-{name}"] = text.rstrip("\n") + "\n"
-    cases = [name for name in names() if has_own_facts(name)]
-    blocks["founder-exits"] = routes_markdown(
-        {name: exit_routes(name, n_seeds, root_seed) for name in cases}, n_seeds, root_seed)
+    blocks["founder-exits"] = routes_markdown(routes, n_seeds, root_seed)
     if over_posterior:
         blocks["posterior-validation"] = posterior_markdown(over_posterior, posterior[0],
                                                             n_seeds, root_seed)

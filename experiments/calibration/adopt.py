@@ -9,11 +9,12 @@ The same calibration folder (same seed, same settings) always gives the same fil
 from __future__ import annotations
 
 import os
+import shutil
 from collections import defaultdict
 from importlib import resources
 from pathlib import Path
 
-from experiments.calibration.abc import read_state
+from experiments.calibration.abc import gen_path, read_state
 from experiments.calibration.report import point_estimate, posterior_summary
 from model.scenarios import calibrated_name
 
@@ -61,7 +62,6 @@ def posterior_files(folder: Path) -> list[str]:
     """The files of a calibration folder that :func:`experiments.calibration.report.draw`
     reads (its state and last complete generation), and the posterior particles, relative
     to the folder: enough to draw from the posterior without the other generations."""
-    from experiments.calibration.abc import gen_path, read_state
     n = len(read_state(Path(folder))["generations"])
     last = gen_path(Path(folder), n - 1).relative_to(folder)
     return ["state.json", str(last), "particles.parquet"]
@@ -88,9 +88,8 @@ def adopt(folder: Path, scenario: str, command: str, docs: Path | None = None) -
         report = report.replace("](", "](calibration/" + scenario + "/")   # links from docs/
         written.append(_write(docs / "summary.md", (head + report).encode("utf-8")))
         shipped = docs / "posterior"
-        if shipped.exists():        # the previous posterior's generation file has another name
-            for old in sorted(shipped.rglob("*"), reverse=True):
-                old.unlink() if old.is_file() else old.rmdir()
+        # the previous posterior's last generation may have another file name
+        shutil.rmtree(shipped, ignore_errors=True)
         for name in posterior_files(folder):
             written.append(_write(shipped / name, (folder / name).read_bytes()))
     return written

@@ -112,7 +112,7 @@ def make_spec(scenario: str = "stability-ai", replicates: int = 200, vary=(),
     with set k at every design point, so outcomes carry parameter uncertainty as well as
     chance. Raises ParameterError, DesignError or SweepError (one line each) on bad input."""
     sets = list(sets)
-    load_scenario(scenario, sets + ([f"run.weeks={weeks}"] if weeks else []))
+    loaded = load_scenario(scenario, sets + ([f"run.weeks={weeks}"] if weeks else []))
     text = None
     name = scenario
     if scenario.endswith(".toml"):
@@ -129,7 +129,7 @@ def make_spec(scenario: str = "stability-ai", replicates: int = 200, vary=(),
         if both:
             raise SweepError(f"--vary {sorted(both)[0]}: also drawn from the posterior; vary "
                              f"another parameter or leave out --posterior")
-        told = set(draws[0]) & {s.split("=", 1)[0].strip() for s in sets}
+        told = set(draws[0]) & loaded.overridden()
         if told:      # the draw would silently replace the value asked for
             raise SweepError(f"--set {sorted(told)[0]}: also drawn from the posterior; set "
                              f"another parameter or leave out --posterior")

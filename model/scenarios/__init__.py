@@ -26,6 +26,9 @@ _HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-]+)\s*\]\]?\s*(#.*)?$")
 _ASSIGN = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=\s*(.+?)\s*#\s*(.+)$")
 
 
+COMMAND_LINE = "command line (--set)"   # the source of a value overridden by path=value
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A loaded scenario: its validated parameters and where each value comes from.
@@ -42,6 +45,10 @@ class Scenario:
     look_for: str = ""
     base: str | None = None
     distributions: dict[str, Distribution] = field(default_factory=dict)
+
+    def overridden(self) -> set[str]:
+        """The paths given a value by ``path=value`` overrides (``--set``)."""
+        return {p for p, s in self.sources.items() if s == COMMAND_LINE}
 
     def draws(self, seed: int | None) -> dict[str, Any]:
         """The values the distributions take in the run with ``seed`` (empty without any)."""
@@ -160,7 +167,7 @@ def _finish(name: str, data: dict, sources: dict[str, str], overrides) -> Scenar
         path, _, value = item.partition("=")
         path = path.strip()
         override(data, path, parse_value(value.strip()))
-        sources[path] = "command line (--set)"
+        sources[path] = COMMAND_LINE
     data, distributions = split_distributions(data)
     return Scenario(name, description, build(Parameters, data), sources, question, look_for,
                     base, distributions)
