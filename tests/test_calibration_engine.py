@@ -216,6 +216,15 @@ def test_prior_transforms_round_trip():
         assert p.contains(p.from_z(z)).all()
 
 
+def test_prior_ends_stay_inside_the_support():
+    # exp(log(hi)) is one rounding step above hi for some hi (20 x 3 clipped at 52 was):
+    # the ends of the prior must still be valid parameter values
+    for lo, hi in [(20 / 3, 52.0), (0.1 / 3, 0.3), (1e-3, 7.3)]:
+        p = Prior("l", "loguniform", lo, hi)
+        ends = np.concatenate([p.ppf([0.0, 1.0]), p.from_z([math.log(lo), math.log(hi)])])
+        assert p.contains(ends).all(), ends
+
+
 # --------------------------------------------------------------------------- the model
 
 def test_fast_overrides_equal_loading_the_scenario_with_them():

@@ -301,7 +301,7 @@ def test_revenue_growth_raises_investors_trust_through_traction():
     gap_without = trust25(0.15, 0.0) - trust25(0.0, 0.0)
     assert np.mean(gap > 0) >= 0.75
     assert np.mean(gap > gap_without) >= 0.9
-    assert np.mean(gap) > 2 * np.mean(gap_without) + 0.01
+    assert np.mean(gap) - np.mean(gap_without) > 0.01   # traction's own share of the gap
 
 
 # =========================================================================== market sentiment

@@ -123,7 +123,7 @@ statistic = "share"           # the share of runs where an event happens
 event = "founder_exit"
 by_week = 52
 unit = "share"
-range = [0, 0.3]
+range = [0, 0.5]              # "still CEO": out in at most half of the runs
 observed = false
 scale = 1
 

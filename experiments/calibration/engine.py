@@ -158,7 +158,7 @@ def _log(msg: str, stream) -> None:
 
 def calibrate(scenario: str = "stability-ai", out: Path | str = "results/calibration", *,
               population: int = 500, generations: int = 12, alpha: float = 0.5,
-              min_acceptance: float = 0.03, min_improvement: float = 0.05,
+              min_acceptance: float = 0.01, min_improvement: float = 0.05,
               batch_size: int = 50, jobs: int = 2, seed: int = DEFAULT_SEED,
               resume: bool = False, force: bool = False, screen_top: int = 10,
               screen_trajectories: int = 10, screen_replicates: int = 3,

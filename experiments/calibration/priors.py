@@ -46,7 +46,9 @@ class Prior:
         u = np.asarray(u, dtype=float)
         if self.kind == "uniform":
             return self.lo + (self.hi - self.lo) * u
-        return np.exp(math.log(self.lo) + (math.log(self.hi) - math.log(self.lo)) * u)
+        # clipped: exp(log(hi)) can exceed hi by one rounding step, past a declared bound
+        return np.clip(np.exp(math.log(self.lo) + (math.log(self.hi) - math.log(self.lo)) * u),
+                       self.lo, self.hi)
 
     def cdf(self, x):
         """Prior CDF: value -> u in [0, 1] (clipped)."""
@@ -76,7 +78,11 @@ class Prior:
         if self.kind == "uniform":
             u = 0.5 * (1.0 + np.tanh(0.5 * z))          # expit, stable for large |z|
             return np.clip(self.lo + (self.hi - self.lo) * u, self.lo, self.hi)
-        return np.exp(z)
+        x = np.exp(z)
+        # at the support's ends exp(log(hi)) can exceed hi by one rounding step; keep those
+        # inside (values well outside the support stay as they are: callers reject them)
+        return np.where(np.isclose(x, self.hi, rtol=1e-12), np.minimum(x, self.hi),
+                        np.where(np.isclose(x, self.lo, rtol=1e-12), np.maximum(x, self.lo), x))
 
     def to_z(self, x):
         x = np.asarray(x, dtype=float)
@@ -118,8 +124,8 @@ class Prior:
 # of time). "pm15": uniform baseline +- 0.15 (a trust threshold: a fraction on [0, 1] where a
 # factor makes no sense near 0 and 1). Always intersected with the declared [lo, hi].
 _RULES = {
-    "x3": ("loguniform", "x1/3 to x3 of the baseline, log-uniform: a rate or weight whose "
-                         "order of magnitude is not documented"),
+    "x3": ("loguniform", "x1/3 to x3 of the baseline, log-uniform: a rate, weight or "
+                         "hand-fitted span whose order of magnitude is not documented"),
     "x2": ("uniform", "x1/2 to x2 of the baseline, uniform: a time span known to a factor "
                       "of about two"),
     "pm15": ("uniform", "baseline +- 0.15 (absolute), uniform: a trust threshold on a 0-1 "
@@ -162,6 +168,8 @@ BEHAVIOURAL: tuple[tuple[str, str], ...] = (
     ("policy.buyer_rate", "x3"), ("policy.desperation_weeks", "x2"),
     ("revenue.growth", "x3"), ("revenue.decay", "x3"),
     ("compute.max_growth", "x3"),
+    # how much cash is held back for payroll before suppliers are paid (7.5)
+    ("finance.reserve_weeks", "x3"),
 )
 
 
