@@ -103,3 +103,38 @@ def test_the_posterior_block_shows_each_fact_at_the_point_and_over_the_draws():
     assert (f"stability-ai {sum(r.passed for r in point)} / {sum(r.passed for r in over)} "
             f"of {len(point)}") in text
     assert "`x.y`" in text
+
+
+def test_the_odd_parameter_tables_show_the_scenario_values():
+    """Every hand-written ODD table row that ends in a parameter's value (`| `path` | ... |
+    value |`) shows the baseline's value, from the scenario file or its calibration: a
+    changed input must not leave a stale number in the model description."""
+    import re
+    import tomllib
+    from pathlib import Path
+    from model import scenarios
+    from model.parameters import to_dict
+    root = Path(__file__).resolve().parents[1]
+    calibrated = to_dict(scenarios.load("stability-ai").params)
+    written = tomllib.loads((root / "model" / "scenarios" / "stability-ai.toml").read_text("utf-8"))
+
+    def leaf(tree, path):
+        for key in path.split("."):
+            if not isinstance(tree, dict) or key not in tree:
+                return None
+            tree = tree[key]
+        return tree if isinstance(tree, int | float) and not isinstance(tree, bool) else None
+
+    rows, stale = 0, []
+    for n, line in enumerate((root / "docs" / "ODD.md").read_text("utf-8").splitlines(), 1):
+        m = re.match(r"\| `([a-z_]+\.[a-z_.]+)` \|.*\| (-?[0-9][0-9.e+-]*) \|\s*$", line)
+        if not m:
+            continue
+        values = [v for v in (leaf(written, m[1]), leaf(calibrated, m[1])) if v is not None]
+        if not values:
+            continue
+        rows += 1
+        if not any(abs(float(m[2]) - v) <= 1e-9 * max(1.0, abs(v)) for v in values):
+            stale.append(f"line {n}: {m[1]} = {m[2]}, scenario {values}")
+    assert rows >= 50, rows          # the tables were found
+    assert not stale, "\n".join(stale)
