@@ -465,16 +465,17 @@ class StartupModel(mesa.Model):
         self.record("credit_drawn", None, why, agent="the banks", role="lender", amount=amount)
         self._update_derived()
 
-    def raise_bridge(self, amount: float) -> None:
-        """A SAFE from a new investor: cash now, equity later, no seat."""
+    def raise_bridge(self, amount: float, instrument: str, holder: str, cause: str) -> None:
+        """A convertible (SAFE or note) from a new investor: cash now, equity later, no seat."""
         self.ledger.raise_money(amount)
         self.bridge_raised += amount
-        safe = Investor(self, f"SAFE investor {self.fundraising.bridges}", "none", 0.0, False,
-                        self.p.trust.new_ceo_trust)
-        self.investor_list.append(safe)
+        number = self.fundraising.bridges + self.fundraising.notes
+        investor = Investor(self, f"{holder} {number}", "none", 0.0, False,
+                            self.p.trust.new_ceo_trust)
+        self.investor_list.append(investor)
         self.news.closed_rounds += 1
-        self.record("bridge_closed", safe, f"${amount / 1e6:.0f}M SAFE (convertible)",
-                    amount=amount, counterpart=safe.name)
+        self.record("bridge_closed", investor, f"${amount / 1e6:.0f}M {instrument} ({cause})",
+                    cause=cause, amount=amount, counterpart=investor.name)
         self._update_derived()
 
     def cut_compute(self, ceo) -> None:

@@ -2,7 +2,10 @@
 
 Compute is bought from suppliers who bill monthly; payroll and opex are paid weekly and
 first. Supplier bills are paid only from cash above a reserve of ``reserve_weeks`` of
-payroll, so when cash runs short bills go underpaid or unpaid and become payables.
+payroll, so when cash runs short bills go underpaid or unpaid and become payables. Only the
+latest bill is paid that way: arrears wait until a supplier demands them (above its credit
+limit) or forgives them, because a company in distress spends new money on runway, not old
+bills (Stability AI's cloud providers were owed about $100M by June 2024 after two notes).
 A supplier tolerates overdue bills up to a credit limit; past its patience it may cut
 service. The company is insolvent when it cannot pay payroll plus what suppliers demand.
 
@@ -27,6 +30,7 @@ class SupplierAccount:
     owed: float = 0.0         # USD billed and not paid (payables)
     last_bill: float = 0.0    # USD, size of the latest monthly bill
     peak_bill: float = 0.0    # USD, largest monthly bill so far (sets the credit limit)
+    due_now: float = 0.0      # USD of the latest bill not yet paid (the rest of owed is arrears)
     overdue_weeks: int = 0    # weeks with anything owed
     cut_off: bool = False     # service stopped until the arrears are paid
 
@@ -94,24 +98,29 @@ class Ledger:
                 s.last_bill = s.accrued
                 s.peak_bill = max(s.peak_bill, s.accrued)
                 s.owed += s.accrued
+                s.due_now = s.accrued
                 s.accrued = 0.0
                 billed.append(s)
         return billed
 
     def pay_suppliers(self, reserve: float) -> float:
-        """Pay owed bills pro rata from cash above ``reserve``; return the amount paid."""
-        owed = self.payables
+        """Pay the latest bills pro rata from cash above ``reserve``; return the amount paid.
+        Arrears are paid only when a supplier demands them (``pay_demanded``)."""
+        due = sum(s.due_now for s in self.suppliers)
         available = self.cash - reserve
-        if owed <= 0.0 or available <= 0.0:
+        if due <= 0.0 or available <= 0.0:
             return 0.0
-        fraction = min(1.0, available / owed)
+        fraction = min(1.0, available / due)
         paid = 0.0
         for s in self.suppliers:
-            amount = s.owed * fraction
+            amount = s.due_now * fraction
+            s.due_now -= amount
             s.owed -= amount
             paid += amount
             if s.owed < 1.0:
                 s.owed = 0.0
+            if s.due_now < 1.0:
+                s.due_now = 0.0
         self.pay(paid)
         return paid
 
@@ -119,7 +128,7 @@ class Ledger:
         """Suppliers write off what they are owed (part of a rescue); return the amount."""
         total = self.payables
         for s in self.suppliers:
-            s.owed, s.overdue_weeks, s.cut_off = 0.0, 0, False
+            s.owed, s.due_now, s.overdue_weeks, s.cut_off = 0.0, 0.0, 0, False
         return total
 
     def demanded(self) -> float:
@@ -133,6 +142,7 @@ class Ledger:
             excess = s.owed - s.credit_limit
             if excess > 0.0:
                 s.owed -= excess
+                s.due_now = min(s.due_now, s.owed)
                 paid += excess
         self.pay(paid)
         return paid

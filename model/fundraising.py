@@ -8,7 +8,10 @@ stall when the financials are asked for and not given) and good market sentiment
 are priced at what traction supports (annualised revenue x market multiple x sentiment).
 The CEO takes an offer that comes close enough to the ask; how close depends on listening
 and desperation. A round with no accepted offer fails; the next asks for less. A bridge
-(a SAFE from a new investor) may come in while a round runs and runway is short.
+(a SAFE from a new investor) may come in while a round runs and runway is short. When the
+cash no longer covers ``distress_weeks`` of payroll and opex, round or not, a convertible
+note at the brink may come instead: insiders and partners put money in to save what they
+hold (Stability AI's Intel-led note of October 2023).
 
 A scenario may also date a financing the company depends on (``financing_event``: an IPO or
 a large round, with bank credit released only if it closes). It opens in its week whatever
@@ -42,7 +45,8 @@ class Fundraising:
         self.round: Round | None = None
         self.rounds_started = 0
         self.failures = 0
-        self.bridges = 0
+        self.bridges = 0                # SAFEs during rounds
+        self.notes = 0                  # notes at the brink
         self.cooldown_until = 0
         self.ask_size: float | None = None       # carried over (cut) after a failure
         self.ask_valuation: float | None = None
@@ -54,12 +58,12 @@ class Fundraising:
         fe = model.p.financing_event
         if fe.kind != "none" and week == fe.week:
             self.open_event(model, ceo, fe)
+        self._maybe_bridge(model)
         if self.round is None:
             if (ceo.starts_rounds and not ceo.on_leave and model.runway_weeks < p.start_runway_weeks
                     and week >= self.cooldown_until):
                 self._start(model, ceo)
             return
-        self._maybe_bridge(model)
         if self._maybe_offer(model, ceo):
             return
         if week - self.round.started >= self.round.weeks:
@@ -152,12 +156,24 @@ class Fundraising:
         return True
 
     def _maybe_bridge(self, model) -> None:
+        """Convertible money: a note at the brink when payroll is at risk (round or not), else
+        a SAFE while a round runs and the runway is short. Both need investors' appetite."""
         p = self.p
-        if (self.bridges >= p.max_bridges or model.runway_weeks >= p.bridge_runway_weeks):
+        appetite = min(model.sentiment, 1.5)
+        if model.cash < p.distress_weeks * model.other_cost:
+            # insiders and partners put money in to save what they hold, not to buy a price
+            if self.notes < p.max_distress_notes and \
+                    model.rng.random() < p.distress_note_rate * appetite:
+                self.notes += 1
+                model.raise_bridge(p.distress_note_size, "convertible note", "Noteholder",
+                                   "payroll at risk")
             return
-        if model.rng.random() < p.bridge_rate * min(model.sentiment, 1.5):
+        if (self.round is None or self.bridges >= p.max_bridges
+                or model.runway_weeks >= p.bridge_runway_weeks):
+            return
+        if model.rng.random() < p.bridge_rate * appetite:
             self.bridges += 1
-            model.raise_bridge(p.bridge_size)
+            model.raise_bridge(p.bridge_size, "SAFE", "SAFE investor", "short runway during a round")
 
     def _fail(self, model) -> None:
         p, rnd = self.p, self.round

@@ -221,7 +221,16 @@ class Fundraising:
     bridge_rate: float = frac("weekly chance of a bridge offer while a round runs and runway is short",
                               unit="1/week")
     bridge_runway_weeks: float = spec("weeks", "runway below which a bridge is sought", lo=0, hi=260)
-    max_bridges: int = spec("count", "most bridges the company can raise", lo=0, hi=10)
+    max_bridges: int = spec("count", "most bridges (SAFEs during rounds) the company can raise",
+                            lo=0, hi=10)
+    distress_weeks: float = spec("weeks", "cash, in weeks of payroll+opex, below which payroll "
+                                 "is at risk and a note at the brink may come", lo=0, hi=52)
+    distress_note_rate: float = frac("weekly chance of a note at the brink while payroll is at "
+                                     "risk (x min(sentiment, 1.5))", unit="1/week")
+    distress_note_size: float = spec("USD", "size of a convertible note put in at the brink",
+                                     lo=0)
+    max_distress_notes: int = spec("count", "most notes at the brink the company can raise",
+                                   lo=0, hi=10)
     follow_on_trust: float = frac("existing investor's trust needed to join a round (a signal "
                                   "logged as an event; the lead sets the amount)", unit="trust")
     offer_noise: float = spec("log-sd", "spread of offers around the fair valuation (lognormal sd)",
@@ -313,8 +322,9 @@ class Governance:
                                     "week 0 when the scenario opens at one), decides the company "
                                     "needs a professional CEO and starts a search (Wasserman "
                                     "2003)", unit="per round")
-    succession_search_weeks: int = spec("weeks", "weeks a search for a professional CEO takes "
-                                        "before the founder is asked to step aside", lo=1, hi=104)
+    succession_search_weeks: int = spec("weeks", "typical weeks a search for a professional CEO "
+                                        "takes before the founder is asked to step aside (each "
+                                        "search draws 0.5-1.5 times this)", lo=1, hi=104)
     reinstate_share: float = frac("share of the employees who must be loyal to a CEO the board "
                                   "has voted out (trust at least what it was when he started) "
                                   "for their threat to leave together to make the board "

@@ -9,7 +9,8 @@ plays no part here: the succession follows success (a round raised), not failure
 
 After each priced round (and at week 0 when the scenario opens at one), the board decides
 with chance ``governance.succession_review`` that the company needs a professional CEO and
-starts a search of ``governance.succession_search_weeks``. When the search ends, the
+starts a search of about ``governance.succession_search_weeks`` (each search draws its length
+uniformly from half to one and a half times it). When the search ends, the
 founder steps aside by agreement (with chance 1 - entrenchment: his attachment to the job)
 or refuses; a refusal goes to a vote of the board (or the shareholders) that the investors
 support, which the founder can stop only with a majority of all the votes.
@@ -33,7 +34,10 @@ class Succession:
         if (self.due is not None or not model.ceo.founder or g.succession_review <= 0.0
                 or model.rng.random() >= g.succession_review):
             return
-        self.due = model.week + g.succession_search_weeks
+        # searches differ in length; a fixed length would make every refused succession fall
+        # due in the same week and put a spike in the exit-time distribution
+        weeks = g.succession_search_weeks * float(model.rng.uniform(0.5, 1.5))
+        self.due = model.week + max(1, round(weeks))
         model.record("succession_search", None, f"the board decides the company needs a "
                      f"professional CEO and starts a search until week {self.due}",
                      agent="the board", role="board", cause="financing milestone",

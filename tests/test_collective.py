@@ -62,7 +62,7 @@ def test_a_board_reverses_a_removal_when_the_staff_stand_by_the_ceo():
     removed = sum(1 for m in batch("board-control", n=30) if founder_events(m, "ceo_removed"))
     assert removed >= 15, removed
     reversed_ = 0
-    for m in batch("board-control", sets=("governance.reinstate_share=0",), n=30):
+    for m in batch("board-control", sets=("governance.reinstate_share=0",), n=40):
         # (a succession the board sought after a round is not a removal vote: succession.py)
         assert not [e for e in events(m, "ceo_removed") if e.cause != "succession"]
         for e in events(m, "removal_reversed"):

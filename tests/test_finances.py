@@ -113,10 +113,11 @@ def test_payroll_falls_after_a_layoff_and_departures():
 
 
 def test_low_start_cash_leaves_bills_unpaid_much_earlier():
-    # without bridges, which can make up the difference in cash (two $42M bridges may come
-    # in the first weeks of a run that started with $20M)
-    low = batch(sets=("finance.start_cash=20e6", "fundraising.max_bridges=0"), n=20)
-    base = batch(sets=("fundraising.max_bridges=0",), n=20)
+    # without bridges or notes, which can make up the difference in cash (a $35M SAFE and a
+    # $50M note may come in the first weeks of a run that started with $20M)
+    no_money = ("fundraising.max_bridges=0", "fundraising.max_distress_notes=0")
+    low = batch(sets=("finance.start_cash=20e6", *no_money), n=20)
+    base = batch(sets=no_money, n=20)
 
     def first_unpaid(m):
         hits = events(m, ("bill_underpaid", "bill_unpaid"))
@@ -162,6 +163,7 @@ def test_unpaid_bill_events_report_a_real_shortfall():
 
 def test_insolvency_when_payroll_cannot_be_paid():
     p = make_params("stability-ai", "finance.start_cash=1e6", "fundraising.max_bridges=0",
+                    "fundraising.max_distress_notes=0",
                     "fundraising.offer_rate=0", "company.sellable_assets=0")  # no money can save it
     for seed in seeds(5):
         m = simulate(p, seed)
@@ -176,7 +178,8 @@ def test_insolvency_when_payroll_cannot_be_paid():
 
 
 def test_insolvency_when_suppliers_without_credit_demand_the_first_bill():
-    sets = ["finance.start_cash=8e6", "fundraising.max_bridges=0", "fundraising.offer_rate=0",
+    sets = ["finance.start_cash=8e6", "fundraising.max_bridges=0",
+            "fundraising.max_distress_notes=0", "fundraising.offer_rate=0",
             "policy.cut_rate=0"]       # no cost cuts: the first bill is a full month of compute
     no_credit = make_params("stability-ai", *sets,
                             *[f"suppliers.{s}.credit_months=0" for s in SUPPLIERS])
@@ -233,6 +236,25 @@ def test_pay_suppliers_pays_pro_rata_only_above_the_reserve():
     led.receive_revenue(1000.0)
     assert led.pay_suppliers(reserve=60.0) == pytest.approx(40.0)
     assert led.payables == 0.0
+    assert led.identity_gap() == pytest.approx(0.0)
+
+
+def test_arrears_wait_for_a_demand_while_the_latest_bill_is_paid():
+    """New money pays the latest bill, not the old ones: a bill left unpaid when the next
+    arrives stays owed until the supplier demands it (above its credit limit)."""
+    led = ledger(cash=0.0)
+    led.accrue_compute(80.0)
+    led.issue_bills()                           # month 1: A 60, B 20, nothing to pay them with
+    assert led.pay_suppliers(reserve=0.0) == 0.0
+    led.accrue_compute(40.0)
+    led.issue_bills()                           # month 2: A 30, B 10 more; owed A 90, B 30
+    led.raise_money(1000.0)
+    assert led.pay_suppliers(reserve=0.0) == pytest.approx(40.0)    # month 2's bills only
+    assert (led.suppliers[0].owed, led.suppliers[1].owed) == pytest.approx((60.0, 20.0))
+    assert led.pay_suppliers(reserve=0.0) == 0.0                     # nothing more is due now
+    led.suppliers[0].credit_months = 0.5        # A's limit falls to 30 (peak bill 60)
+    assert led.pay_demanded() == pytest.approx(30.0)
+    assert led.suppliers[0].owed == pytest.approx(30.0)
     assert led.identity_gap() == pytest.approx(0.0)
 
 

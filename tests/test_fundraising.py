@@ -121,25 +121,54 @@ def test_no_offers_no_closed_rounds():
         m = simulate(p, seed)
         assert m.events.count("round_closed") == 0
         assert m.events.count("offer_rejected") == 0
-        assert m.ledger.raised == pytest.approx(m.fundraising.bridges * p.fundraising.bridge_size)
+        assert m.ledger.raised == pytest.approx(m.fundraising.bridges * p.fundraising.bridge_size
+                                                + m.fundraising.notes
+                                                * p.fundraising.distress_note_size)
 
 
 def test_no_bridge_when_max_bridges_is_zero():
-    p = make_params("stability-ai", "fundraising.max_bridges=0")
+    p = make_params("stability-ai", "fundraising.max_bridges=0",
+                    "fundraising.max_distress_notes=0")
     for seed in seeds(10):
         m = simulate(p, seed)
         assert m.events.count("bridge_closed") == 0
         assert m.bridge_raised == 0.0
-    # control: the baseline raises a bridge in most runs, and never more than max_bridges
-    counts = [m.events.count("bridge_closed") for m in batch(n=20)]
+    # control: the baseline raises a bridge in most runs, and never more than its limits allow
+    base = make_params("stability-ai").fundraising
+    runs = batch(n=20)
+    counts = [m.events.count("bridge_closed") for m in runs]
     assert sum(c >= 1 for c in counts) >= 10
-    assert max(counts) <= make_params("stability-ai").fundraising.max_bridges
+    assert max(counts) <= base.max_bridges + base.max_distress_notes
+    assert all(m.fundraising.bridges <= base.max_bridges
+               and m.fundraising.notes <= base.max_distress_notes for m in runs)
+
+
+def test_a_note_at_the_brink_needs_payroll_at_risk_and_comes_earlier_when_the_line_is_higher():
+    """No note while the cash covers ``distress_weeks`` of payroll and opex: a line of zero
+    weeks is never crossed by a running company; a higher line brings the note earlier."""
+    never = batch(sets=("fundraising.distress_weeks=0",), n=20)
+    assert all(m.fundraising.notes == 0 for m in never)
+    first = lambda runs: [next(e.week for e in events(m, "bridge_closed")
+                               if e.cause == "payroll at risk") for m in runs
+                          if m.fundraising.notes]
+    base = first(batch(n=60))
+    early = first(batch(sets=("fundraising.distress_weeks=26",), n=20))
+    assert len(base) >= 5 and len(early) >= 5, (len(base), len(early))
+    assert sum(early) / len(early) < sum(base) / len(base) - 4
+
+
+def test_without_a_note_at_the_brink_more_companies_go_insolvent():
+    with_note = batch(n=60)
+    without = batch(sets=("fundraising.max_distress_notes=0",), n=60)
+    share = lambda runs: sum(m.insolvent_week is not None for m in runs) / len(runs)
+    assert share(without) > share(with_note) + 0.1, (share(without), share(with_note))
 
 
 def test_a_bridge_adds_exactly_its_size_to_the_money_raised():
     size = 12.5e6
     p = make_params("stability-ai", f"fundraising.bridge_size={size}", "fundraising.max_bridges=3",
-                    "fundraising.offer_rate=0", "rescue.amount=0")
+                    "fundraising.max_distress_notes=0", "fundraising.offer_rate=0",
+                    "rescue.amount=0")
     bridges = 0
     for seed in seeds(8):
         m = StartupModel(p, seed=seed)

@@ -88,7 +88,8 @@ def test_more_patient_suppliers_cut_off_fewer_runs_and_later():
     base = batch(sets=SHORT_OF_CASH, n=40)
     patient = batch(sets=SHORT_OF_CASH + all_suppliers("patience_weeks", 60), n=40)
     assert runs_with(patient, "supplier_cutoff") + 15 <= runs_with(base, "supplier_cutoff")
-    assert 3 * count(patient, "supplier_cutoff") < count(base, "supplier_cutoff")
+    # (arrears now wait for a demand, so even a patient supplier's patience can run out)
+    assert 2 * count(patient, "supplier_cutoff") < count(base, "supplier_cutoff")
 
     def first(m):
         w = m.events.first("supplier_cutoff")

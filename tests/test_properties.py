@@ -71,6 +71,8 @@ DRAWN = (
     "fundraising.start_runway_weeks", "fundraising.round_weeks", "fundraising.offer_rate",
     "fundraising.revenue_multiple", "fundraising.valuation_step", "fundraising.bridge_size",
     "fundraising.bridge_rate", "fundraising.max_bridges", "fundraising.target_cut",
+    "fundraising.distress_weeks", "fundraising.distress_note_rate",
+    "fundraising.distress_note_size", "fundraising.max_distress_notes",
     "market.sentiment", "market.volatility", "market.reversion",
     "investors.coatue.stake", "investors.coatue.initial_trust",
     "investor_actions.audit_below", "investor_actions.resign_below",

@@ -123,7 +123,7 @@ def test_the_story_tells_the_founders_seat_and_the_staffs_letter():
     sentences (not as event codes), in the week they happen."""
     told = {"seat": 0, "letter": 0}
     params = make_params("board-control", "governance.reinstate_share=0")
-    for seed in seeds(6):
+    for seed in seeds(10):
         m = simulate(params, seed)
         text = "\n".join(tell(m, "board-control", seed))
         assert "founder left board" not in text and "staff letter" not in text

@@ -19,20 +19,21 @@ def run(*sets, seed=1, name=GENERIC):
     (("ceo.entrenchment=1", "ceo.stake=0.3"), "removed", "ceo_removed", "for the succession"),
 ], ids=["an unattached founder steps aside", "a refusing one without the votes is outvoted"])
 def test_when_the_search_ends_a_founder_without_control_goes(founder, kind, event, words):
-    gone_then = 0
+    weeks = []
     for s in seeds(10):
         m = run("governance.succession_review=1", "governance.succession_search_weeks=20",
                 *founder, seed=s)
         search = events(m, "succession_search")
         assert search and search[0].week == 0            # the Series A closed at week 0
-        if m.ceo_exit_week is not None and m.ceo_exit_week < 20:
+        gone = [e for e in founder_events(m, event) if e.cause == "succession"]
+        if not gone:
             continue                                     # he left another way first
-        assert m.ceo_exit_week == 20 and m.ceo_exit_kind == kind
-        (gone,) = founder_events(m, event)
-        assert gone.cause == "succession" and words in gone.detail
+        assert m.ceo_exit_kind == kind and words in gone[0].detail
+        assert 10 <= m.ceo_exit_week <= 30               # 0.5-1.5 x the 20-week search
         assert events(m, "interim_ceo")[0].agent == "the professional CEO"
-        gone_then += 1
-    assert gone_then >= 5, gone_then
+        weeks.append(m.ceo_exit_week)
+    assert len(weeks) >= 5, weeks
+    assert len(set(weeks)) >= 3, weeks                   # searches differ in length
 
 
 def test_a_founder_with_a_majority_of_the_votes_keeps_the_job():
@@ -40,11 +41,13 @@ def test_a_founder_with_a_majority_of_the_votes_keeps_the_job():
     for s in seeds(10):
         m = run("governance.succession_review=1", "governance.succession_search_weeks=20",
                 "ceo.entrenchment=1", "ceo.stake=0.6", seed=s)
+        # the week-0 search ends by week 30 (1.5 x 20); later rounds may dilute him
         assert not [e for e in founder_events(m, ("ceo_resigned", "ceo_removed"))
-                    if e.cause == "succession"]
+                    if e.cause == "succession" and e.week <= 30]
         refused = events(m, "succession_refused")
-        if m.ceo_exit_week is None or m.ceo_exit_week > 20:
-            assert refused and refused[0].week == 20 and "of the votes" in refused[0].detail
+        if refused:
+            assert 10 <= refused[0].week <= 30 and "of the votes" in refused[0].detail
+            assert m.ceo_exit_week is None or m.ceo_exit_week > refused[0].week
             kept += 1
     assert kept >= 5, kept
 

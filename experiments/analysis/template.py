@@ -67,6 +67,8 @@ COMPANY = {
     "fundraising.revenue_multiple": (10.0, f"{T} valuation / revenue investors pay in your "
                                      "market"),
     "fundraising.bridge_size": (3e6, f"{T} size of a bridge from a new investor"),
+    "fundraising.distress_note_size": (3e6, f"{T} size of a note insiders put in when "
+                                       "payroll is at risk"),
     "governance.removal_by": ("board", f"{T} who can remove the CEO"),
     "governance.independent_seats": (1, f"{T} independent directors"),
     "financing_event.kind": ("none", "template: no IPO or large round the company depends on"),

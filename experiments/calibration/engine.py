@@ -161,7 +161,7 @@ def calibrate(scenario: str = "stability-ai", out: Path | str = "results/calibra
               min_acceptance: float = 0.01, min_improvement: float = 0.05,
               batch_size: int = 50, jobs: int = 2, seed: int = DEFAULT_SEED,
               resume: bool = False, force: bool = False, screen_top: int = 10,
-              screen_trajectories: int = 10, screen_replicates: int = 3,
+              screen_trajectories: int = 40, screen_replicates: int = 3,
               predictive_runs: int = 200, free: list[str] | None = None,
               priors: list[Prior] | None = None, sets: list[str] | tuple[str, ...] = (),
               progress: bool = True, stream=None) -> CalibrationResult:

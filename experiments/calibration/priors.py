@@ -161,6 +161,7 @@ BEHAVIOURAL: tuple[tuple[str, str], ...] = (
     ("governance.succession_review", "pm15"), ("governance.succession_search_weeks", "x2"),
     # money coming in, cuts, buyers, the market's response
     ("fundraising.offer_rate", "x3"), ("fundraising.bridge_rate", "x3"),
+    ("fundraising.distress_note_rate", "x3"), ("fundraising.distress_weeks", "x2"),
     ("fundraising.start_runway_weeks", "x2"), ("policy.cut_rate", "x3"),
     ("policy.buyer_rate", "x3"), ("policy.desperation_weeks", "x2"),
     ("revenue.growth", "x3"), ("revenue.decay", "x3"),
