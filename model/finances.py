@@ -5,7 +5,8 @@ first. Supplier bills are paid only from cash above a reserve of ``reserve_weeks
 payroll, so when cash runs short bills go underpaid or unpaid and become payables. Only the
 latest bill is paid that way: arrears wait until a supplier demands them (above its credit
 limit) or forgives them, because a company in distress spends new money on runway, not old
-bills (Stability AI's cloud providers were owed about $100M by June 2024 after two notes).
+bills (Stability AI's cloud providers wrote off about $100M of bills and commitments in
+June 2024, after two convertibles).
 A supplier tolerates overdue bills up to a credit limit; past its patience it may cut
 service. The company is insolvent when it cannot pay payroll plus what suppliers demand.
 
