@@ -137,7 +137,7 @@ def build_parser(prog: str = "run.py") -> Parser:
     sp.add_argument("--generations", type=_positive("--generations"), default=12,
                     help="most ABC-SMC generations (default 12)")
     sp.add_argument("--top", type=_positive("--top"), default=10,
-                    help="parameters left free after the screening (default 10)")
+                    help="parameters left free after the screening: each fitted fact's leader, then the highest-ranked (default 10)")
     sp.add_argument("--free", help="comma-separated parameters to fit (skips the screening)")
     sp.add_argument("--jobs", type=_positive("--jobs"), default=os.cpu_count() or 1,
                     help="worker processes (default: all cores)")

@@ -201,3 +201,14 @@ def test_a_parameter_fitted_on_another_scenario_is_screened_but_never_left_free(
     assert set(FITTED_ELSEWHERE) <= screened
     ranking = list(FITTED_ELSEWHERE) + ["a", "b", "c"]
     assert free_from_ranking(ranking, 2) == ["a", "b"]
+    assert free_from_ranking(ranking, 2, leaders=list(FITTED_ELSEWHERE)) == ["a", "b"]
+
+
+def test_every_fitted_statistics_leader_is_free_even_when_it_ranks_low():
+    from experiments.calibration.priors import free_from_ranking
+    ranking = ["a", "b", "c", "d", "e"]
+    assert free_from_ranking(ranking, 3) == ["a", "b", "c"]
+    assert free_from_ranking(ranking, 3, leaders=["e"]) == ["a", "b", "e"]
+    assert free_from_ranking(ranking, 3, leaders=["e", "e", "a"]) == ["a", "b", "e"]
+    # more leaders than places: all of them, in the ranking's order
+    assert free_from_ranking(ranking, 2, leaders=["e", "d", "c"]) == ["c", "d", "e"]

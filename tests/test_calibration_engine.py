@@ -105,6 +105,20 @@ def test_one_and_two_workers_give_identical_particles(tmp_path):
             == (tmp_path / "two" / "particles.parquet").read_bytes())
 
 
+def test_a_generation_forecast_to_fall_below_the_acceptance_floor_is_not_started(tmp_path):
+    """Acceptance falls by a roughly constant factor per generation; once the last two
+    generations' trend says the next would fall below min_acceptance, the ABC stops at the
+    last complete generation instead of running (and abandoning) N / min_acceptance runs."""
+    res = abc_smc(MU, normal_mean, tmp_path, population=200, generations=30,
+                  min_acceptance=0.08, min_improvement=0.0, seed=3, progress=False)
+    state = read_state(tmp_path)
+    rates = [g["acceptance"] for g in state["generations"]]
+    assert "forecast" in state["stopped"] and "abandoned" not in state["stopped"]
+    assert len(rates) >= 4 and min(rates) >= 0.08        # no generation below the floor kept
+    assert rates[-1] ** 2 / rates[-2] < 0.08 <= rates[-2] ** 2 / rates[-3]
+    assert len(res.epsilons) == len(rates) and (res.distances <= res.epsilons[-1]).all()
+
+
 def test_resume_after_an_interruption_gives_the_uninterrupted_result(tmp_path):
     kw = dict(population=200, generations=5, seed=5, progress=False, min_acceptance=0.01)
     _CALLS.update(n=0, limit=None)
@@ -175,6 +189,19 @@ def test_screening_ranks_the_influential_inputs_first(tmp_path):
     again = screen(pr, toy_statistics, trajectories=10, seed=3, jobs=1)
     pd.testing.assert_series_equal(res.score, again.score)
     assert plot_ranking(res, tmp_path / "s.png").stat().st_size > 1000
+    assert plot_ranking(res, tmp_path / "h.png", highlight=["x3"]).stat().st_size > 1000
+
+
+def test_each_statistics_leader_is_the_input_that_moves_it_most():
+    pr = [Prior("dummy", "uniform", 0, 1), Prior("x3", "uniform", 0, 1),
+          Prior("x2", "uniform", 0, 1), Prior("x1", "uniform", 0, 1)]
+    res = screen(pr, toy_statistics, trajectories=10, seed=3)
+    assert res.leaders() == {"a": "x1", "b": "x2"}
+    # with a statistic's leader set aside, the next input that moves it leads
+    assert res.leaders(exclude=["x2"]) == {"a": "x1", "b": "x3"}
+    # the most moved statistic is judged relative to each statistic's spread
+    lines = {ln.split()[1]: ln for ln in ranking_text(res).splitlines()[2:]}
+    assert " b (" in lines["x3"] and " a (" in lines["x1"]
 
 
 # --------------------------------------------------------------------------- priors
@@ -248,7 +275,10 @@ def test_calibrate_runs_the_whole_chain_on_the_model(tmp_path):
     res = calibrate("stability-ai", tmp_path, population=20, generations=2, jobs=2, seed=3,
                     screen_top=2, screen_trajectories=2, screen_replicates=1,
                     predictive_runs=10, priors=pr, progress=False)
-    assert len(res.free) == 2 and res.free == res.screening.top(2)
+    leaders = set(res.screening.leaders().values())
+    assert leaders <= set(res.free) and len(res.free) == max(2, len(leaders))
+    assert set(res.free) - leaders <= set(res.screening.top(len(res.free)))
+    assert "Leaders:" in (tmp_path / "report.md").read_text()
     for name in ("screening.csv", "screening.png", "state.json", "particles.parquet",
                  "predictive.csv", "report.md", "posterior.png", "correlations.png"):
         assert (tmp_path / name).exists(), name

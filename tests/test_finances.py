@@ -45,17 +45,23 @@ def test_payables_never_negative_and_cash_covers_payroll_while_running():
 
 
 def test_bills_are_issued_at_month_starts_only():
+    """Every week of five runs (to week 60, or insolvency): bills go out exactly at month
+    starts; a run that lasts the 60 weeks has 12-15 of them."""
     p = make_params()
-    m = StartupModel(p, seed=seeds(1)[0])
-    month_starts = 0
-    while m.running and m.week < 60:
-        m.step()
-        week = m.week - 1
-        billed_now = all(s.accrued == 0.0 for s in m.ledger.suppliers if not s.cut_off)
-        assert billed_now == is_month_start(p.start, week), week
-        month_starts += billed_now
-    assert m.week == 60
-    assert 12 <= month_starts <= 15
+    whole = 0
+    for seed in seeds(5):
+        m = StartupModel(p, seed=seed)
+        month_starts = 0
+        while m.running and m.week < 60:
+            m.step()
+            week = m.week - 1
+            billed_now = all(s.accrued == 0.0 for s in m.ledger.suppliers if not s.cut_off)
+            assert billed_now == is_month_start(p.start, week), week
+            month_starts += billed_now
+        if m.week == 60:
+            whole += 1
+            assert 12 <= month_starts <= 15
+    assert whole >= 1
 
 
 @pytest.mark.parametrize("cost,heads", [

@@ -180,7 +180,7 @@ def test_the_player_accepts_or_refuses_offers():
                                    sets=("governance.succession_review=0",))
         return game.model.events
     packages = 0
-    for seed in (2, 3, 4):
+    for seed in (2, 3, 4, 5, 6):
         yes, no = run(seed, "accept", "search", "package"), run(seed, "refuse", "refuse", "stay")
         assert yes.count("audit_demanded") > 0 and no.count("audit_demanded") > 0
         assert yes.count("audit_accepted") == yes.count("audit_demanded")

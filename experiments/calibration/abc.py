@@ -289,6 +289,15 @@ def _finish(out: Path, priors, pop: _Population) -> None:
 
 # --------------------------------------------------------------------------- the loop
 
+def _next_acceptance(gens: list[_Gen]) -> float | None:
+    """Forecast of the next generation's acceptance rate (share), or None before two
+    generations: acceptance has fallen by a roughly constant factor per generation as the
+    tolerance tightens by its quantile, so the next rate ~ last * (last / previous)."""
+    if len(gens) < 3 or gens[-2].acceptance <= 0.0:   # generation 0 accepts by construction
+        return None
+    return gens[-1].acceptance * gens[-1].acceptance / gens[-2].acceptance
+
+
 def _stop_reason(gens: list[_Gen], settings: dict) -> str:
     t = len(gens) - 1
     last = gens[-1]
@@ -299,6 +308,12 @@ def _stop_reason(gens: list[_Gen], settings: dict) -> str:
     if t >= 1 and last.acceptance < settings["min_acceptance"]:
         return (f"acceptance {last.acceptance:.2%} < min_acceptance "
                 f"{settings['min_acceptance']:.2%}")
+    forecast = _next_acceptance(gens)
+    if forecast is not None and forecast < settings["min_acceptance"]:
+        # Why: such a generation would run up to N / min_acceptance candidates only to be
+        # abandoned (a third of the ABC's time in session 9); stop before it instead.
+        return (f"next generation's acceptance forecast {forecast:.2%} < min_acceptance "
+                f"{settings['min_acceptance']:.2%} (the last two generations' trend)")
     if t >= 1 and gens[-2].epsilon > 0:
         gain = (gens[-2].epsilon - last.epsilon) / gens[-2].epsilon
         if gain < settings["min_improvement"]:
@@ -322,7 +337,8 @@ def abc_smc(priors: list[Prior], simulate, out, *, population: int = 500, alpha:
     ``simulate(theta: dict[path, value], seed: int) -> float`` is the distance of one run from
     the record (>= 0), a picklable top-level callable. It stops after ``generations``, or when
     epsilon <= ``min_epsilon``, or the acceptance rate < ``min_acceptance`` (a generation
-    that would need more than N / min_acceptance candidates is abandoned), or epsilon
+    that would need more than N / min_acceptance candidates is abandoned, and one is not
+    started when the last two generations' trend forecasts a rate below it), or epsilon
     improved by less than ``min_improvement`` (relative). ``tag``: caller's settings that
     must match on resume too (e.g. the scenario).
     """

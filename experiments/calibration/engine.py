@@ -6,7 +6,8 @@
     FITTED facts' per-run statistics (amounts; event weeks with the horizon where the event
     did not happen; yes/no as 0/1), each averaged over replicate seeds (the same seeds at
     every design point): ``screening.csv`` and ``screening.png``;
-(b) the ``screen_top`` highest-ranked parameters are left free, the others keep the
+(b) ``screen_top`` parameters are left free: first each fitted statistic's most
+    influential parameter (its leader), then the highest-ranked; the others keep the
     scenario's values;
 (c) ABC-SMC (:mod:`experiments.calibration.abc`) where one simulation is one run of the
     scenario with the proposal's values, and its distance from the record is
@@ -38,7 +39,8 @@ import numpy as np
 
 from experiments.calibration.abc import ABCResult, CalibrationError, abc_smc
 from experiments.calibration.parallel import OrderedPool
-from experiments.calibration.priors import Prior, by_path, default_priors, free_from_ranking
+from experiments.calibration.priors import (FITTED_ELSEWHERE, Prior, by_path, default_priors,
+                                            free_from_ranking)
 from experiments.calibration.report import draw, write_report
 from experiments.calibration.screening import ScreeningResult, plot_ranking, ranking_text, screen
 from experiments.runs.runner import forget, load_scenario
@@ -189,15 +191,17 @@ def calibrate(scenario: str = "stability-ai", out: Path | str = "results/calibra
     out.mkdir(parents=True, exist_ok=True)
 
     # (a, b) screening, unless the free parameters are given
-    result_screen = None
+    result_screen, leaders = None, {}
     if free is None:
         t0 = time.perf_counter()
         settings = {"scenario": scenario, "sets": list(sets), "seed": seed,
                     "trajectories": screen_trajectories, "replicates": screen_replicates,
-                    "priors": [p.to_dict() for p in priors]}
+                    "priors": [p.to_dict() for p in priors], "selection": "leaders, then rank"}
         cached = out / "screening.json"
         if resume and cached.exists() and json.loads(cached.read_text())["settings"] == settings:
-            free = free_from_ranking(json.loads(cached.read_text())["ranking"], screen_top)
+            saved = json.loads(cached.read_text())
+            leaders = saved["leaders"]
+            free = free_from_ranking(saved["ranking"], screen_top, leaders.values())
             _log(f"screening: reused {cached}", stream)
         else:
             f = FittedStatistics(scenario, tuple(child_seeds(seed, SCREEN_KEY, screen_replicates)),
@@ -213,14 +217,17 @@ def calibrate(scenario: str = "stability-ai", out: Path | str = "results/calibra
                                    on_point=(lambda i, r: bar.update(1)) if bar else None)
             if bar:
                 bar.close()
+            leaders = result_screen.leaders(exclude=FITTED_ELSEWHERE)
+            free = free_from_ranking(result_screen.score.index, screen_top, leaders.values())
             result_screen.table().to_csv(out / "screening.csv")
-            plot_ranking(result_screen, out / "screening.png", highlight=screen_top)
-            free = free_from_ranking(result_screen.score.index, screen_top)
+            plot_ranking(result_screen, out / "screening.png", highlight=free)
             tmp = cached.with_name("screening.json.tmp")
-            tmp.write_text(json.dumps({"settings": settings,
+            tmp.write_text(json.dumps({"settings": settings, "leaders": leaders,
                                        "ranking": list(result_screen.score.index)}, indent=2))
             tmp.replace(cached)
             _log(ranking_text(result_screen, top=max(screen_top, 15)), stream)
+            _log("each fitted statistic's leader: "
+                 + ", ".join(f"{k} -> {v}" for k, v in leaders.items()), stream)
         times["screening"] = round(time.perf_counter() - t0, 1)
     free_priors = by_path(priors, free)
 
@@ -257,8 +264,13 @@ def calibrate(scenario: str = "stability-ai", out: Path | str = "results/calibra
     # (e) the report
     notes = [f"Scenario `{scenario}`" + (f" with {', '.join(sets)}" if sets else "")
              + f"; root seed {seed}; free parameters: {', '.join(free)}; the others keep the "
-             "scenario's values.",
-             "Distance of one run from the record: sqrt(mean over the fitted facts of d_i^2).",
+             "scenario's values."]
+    if leaders:
+        notes += ["", "Chosen as free: each fitted fact's leader (the parameter that moves its "
+                  "statistic most in the screening), then the highest-ranked, "
+                  f"{len(free)} in all. Leaders: "
+                  + "; ".join(f"{k}: {v}" for k, v in leaders.items()) + "."]
+    notes += ["", "Distance of one run from the record: sqrt(mean over the fitted facts of d_i^2).",
              "", "Wall time: " + ", ".join(f"{k} {v:.0f} s" for k, v in times.items()) + "."]
     if result_screen is not None or (out / "screening.png").exists():
         notes += ["", "![screening](screening.png)"]

@@ -180,9 +180,20 @@ FITTED_ELSEWHERE: dict[str, str] = {
 }
 
 
-def free_from_ranking(ranking, top: int) -> list[str]:
-    """The ``top`` highest-ranked parameters that may be fitted here (FITTED_ELSEWHERE skipped)."""
-    return [p for p in ranking if p not in FITTED_ELSEWHERE][:top]
+def free_from_ranking(ranking, top: int, leaders=()) -> list[str]:
+    """The parameters to fit: every fitted statistic's leader, then the best-ranked, ``top`` in all.
+
+    ``leaders`` are the parameters that move some fitted statistic most (one per statistic,
+    :meth:`ScreeningResult.leaders`); they are always free, so that no fitted fact is left
+    without the parameter that identifies it, even one that ranks low on the mean over all
+    facts. The remaining places go by ``ranking``. FITTED_ELSEWHERE is never free. The list
+    keeps the ranking's order; it is longer than ``top`` only when the leaders alone are.
+    """
+    allowed = [p for p in ranking if p not in FITTED_ELSEWHERE]
+    must = {p for p in leaders if p in allowed}
+    rest = [p for p in allowed if p not in must][:max(top - len(must), 0)]
+    chosen = must | set(rest)
+    return [p for p in allowed if p in chosen]
 
 
 def _leaf(params, path: str):

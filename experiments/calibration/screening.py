@@ -33,9 +33,16 @@ class ScreeningResult:
     score: pd.Series                  # combined, sorted descending
     points: int = 0                   # design points evaluated
     dropped: tuple[str, ...] = ()     # statistics left out (constant or not finite)
+    spread: pd.Series | None = None   # per statistic: its standard deviation over the design
 
     def top(self, k: int) -> list[str]:
         return list(self.score.index[:k])
+
+    def leaders(self, exclude=()) -> dict[str, str]:
+        """Each statistic's most influential parameter (largest mu*), ``exclude`` left out."""
+        ms = self.mu_star.drop(index=[n for n in exclude if n in self.mu_star.index])
+        # idxmax keeps the first of equal values, i.e. prior order: deterministic
+        return {s: str(ms[s].idxmax()) for s in self.statistics}
 
     def table(self) -> pd.DataFrame:
         """One row per parameter, ranked: score, then mu* and sigma per statistic."""
@@ -72,7 +79,7 @@ def screen(priors: list[Prior], f, trajectories: int = 10, levels: int = 4, seed
     keys = sorted({k for o in outs for k in o})
     Y = np.array([[float(o.get(k, np.nan)) for k in keys] for o in outs], dtype=float)
     used, dropped = [], []
-    mu_star, sigma, parts = {}, {}, []
+    mu_star, sigma, parts, spreads = {}, {}, [], {}
     for j, k in enumerate(keys):
         y = Y[:, j]
         spread = float(np.std(y)) if np.all(np.isfinite(y)) else 0.0
@@ -85,25 +92,33 @@ def screen(priors: list[Prior], f, trajectories: int = 10, levels: int = 4, seed
         mu_star[k] = np.asarray(res["mu_star"], dtype=float)
         sigma[k] = np.asarray(res["sigma"], dtype=float)
         parts.append(mu_star[k] / spread)
+        spreads[k] = spread
     ms = pd.DataFrame(mu_star, index=names)
     sg = pd.DataFrame(sigma, index=names)
     combined = np.mean(parts, axis=0) if parts else np.zeros(len(names))
     # ties broken by prior order (stable sort), so the ranking is deterministic
     order = np.argsort(-combined, kind="stable")
     score = pd.Series(combined[order], index=[names[i] for i in order], name="score")
-    return ScreeningResult(names, used, ms, sg, score, len(points), tuple(dropped))
+    return ScreeningResult(names, used, ms, sg, score, len(points), tuple(dropped),
+                           pd.Series(spreads, dtype=float))
 
 
 def ranking_text(result: ScreeningResult, top: int | None = None) -> str:
-    """The ranking as a fixed-width table (rank, parameter, score, largest mu*/spread)."""
+    """The ranking as a fixed-width table (rank, parameter, score, largest mu*/spread).
+
+    The most moved statistic is the one with the largest mu* relative to the statistic's
+    spread: raw mu* are in each statistic's own unit and cannot be compared.
+    """
     rows = result.score.index[:top] if top else result.score.index
     width = max([len(n) for n in rows] + [9])
     lines = [f"{'rank':>4}  {'parameter':<{width}}  {'score':>7}  most moved statistic",
              f"{'-' * 4}  {'-' * width}  {'-' * 7}  {'-' * 20}"]
     for i, name in enumerate(rows, 1):
         if result.statistics:
-            best = result.mu_star.loc[name].idxmax()
-            most = f"{best} (mu* {result.mu_star.loc[name, best]:.3g})"
+            row = result.mu_star.loc[name]
+            rel = row / result.spread[row.index] if result.spread is not None else row
+            best = rel.idxmax()
+            most = f"{best} (mu* {row[best]:.3g}, {rel[best]:.2f} of its spread)"
         else:
             most = "-"
         lines.append(f"{i:>4}  {name:<{width}}  {result.score[name]:7.3f}  {most}")
@@ -113,8 +128,12 @@ def ranking_text(result: ScreeningResult, top: int | None = None) -> str:
 
 
 def plot_ranking(result: ScreeningResult, path, top: int | None = None,
-                 highlight: int | None = None) -> Path:
-    """A ranked horizontal bar chart of the combined score, saved to ``path`` (PNG)."""
+                 highlight=None) -> Path:
+    """A ranked horizontal bar chart of the combined score, saved to ``path`` (PNG).
+
+    ``highlight``: the parameters kept free (a collection of names), or the number of
+    highest-ranked ones, drawn in blue.
+    """
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -122,15 +141,20 @@ def plot_ranking(result: ScreeningResult, path, top: int | None = None,
     score = result.score.iloc[:top] if top else result.score
     n = len(score)
     fig, ax = plt.subplots(figsize=(7.5, 0.26 * n + 1.4))
-    colours = ["tab:blue" if highlight is None or i < highlight else "tab:gray"
-               for i in range(n)]
+    if highlight is None:
+        free = set(score.index)
+    elif isinstance(highlight, int):
+        free = set(score.index[:highlight])
+    else:
+        free = set(highlight)
+    colours = ["tab:blue" if name in free else "tab:gray" for name in score.index]
     ax.barh(range(n), score.to_numpy(), color=colours)
     ax.set_yticks(range(n), score.index, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("Morris mu* / spread of the statistic, mean over statistics")
     title = f"Screening: {result.points} design points, {len(result.statistics)} statistics"
-    if highlight:
-        title += f" (blue: the {highlight} kept free)"
+    if highlight is not None:
+        title += f" (blue: the {len(free)} kept free)"
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     path = Path(path)
