@@ -3,10 +3,12 @@
 Compute is bought from suppliers who bill monthly; payroll and opex are paid weekly and
 first. Supplier bills are paid only from cash above a reserve of ``reserve_weeks`` of
 payroll, so when cash runs short bills go underpaid or unpaid and become payables. Only the
-latest bill is paid that way: arrears wait until a supplier demands them (above its credit
-limit) or forgives them, because a company in distress spends new money on runway, not old
-bills (Stability AI's cloud providers wrote off about $100M of bills and commitments in
-June 2024, after two convertibles).
+latest bill is paid that way, and only to a supplier not already in arrears: arrears wait
+until a supplier demands them (above its credit limit) or forgives them, and once a bill
+has gone unpaid the later ones go unpaid too, because a company in distress spends new
+money on runway, not on bills (Stability AI left its September and later AWS bills unpaid,
+and its cloud providers wrote off about $100M of bills and commitments in June 2024, after
+two convertibles).
 A supplier tolerates overdue bills up to a credit limit; past its patience it may cut
 service. The company is insolvent when it cannot pay payroll plus what suppliers demand.
 
@@ -38,6 +40,11 @@ class SupplierAccount:
     @property
     def credit_limit(self) -> float:
         return self.credit_months * self.peak_bill
+
+    @property
+    def in_arrears(self) -> bool:
+        """Owed more than its latest bill: an earlier bill is (partly) unpaid."""
+        return self.owed - self.due_now > 1.0
 
 
 class Ledger:
@@ -106,14 +113,17 @@ class Ledger:
 
     def pay_suppliers(self, reserve: float) -> float:
         """Pay the latest bills pro rata from cash above ``reserve``; return the amount paid.
-        Arrears are paid only when a supplier demands them (``pay_demanded``)."""
-        due = sum(s.due_now for s in self.suppliers)
+        Arrears are paid only when a supplier demands them (``pay_demanded``), and a supplier
+        in arrears is not paid its latest bill either: once a bill has gone unpaid, the later
+        ones go unpaid too (Stability AI left its September and later AWS bills unpaid)."""
+        current = [s for s in self.suppliers if not s.in_arrears]
+        due = sum(s.due_now for s in current)
         available = self.cash - reserve
         if due <= 0.0 or available <= 0.0:
             return 0.0
         fraction = min(1.0, available / due)
         paid = 0.0
-        for s in self.suppliers:
+        for s in current:
             amount = s.due_now * fraction
             s.due_now -= amount
             s.owed -= amount

@@ -245,23 +245,30 @@ def test_pay_suppliers_pays_pro_rata_only_above_the_reserve():
     assert led.identity_gap() == pytest.approx(0.0)
 
 
-def test_arrears_wait_for_a_demand_while_the_latest_bill_is_paid():
-    """New money pays the latest bill, not the old ones: a bill left unpaid when the next
-    arrives stays owed until the supplier demands it (above its credit limit)."""
+def test_arrears_wait_for_a_demand_and_a_supplier_in_arrears_gets_no_later_bill_paid():
+    """New money pays the latest bill of a supplier that is up to date, not old bills, and
+    not the later bills of a supplier in arrears: once a bill has gone unpaid, the later
+    ones go unpaid too, until the supplier demands what is above its credit limit."""
     led = ledger(cash=0.0)
     led.accrue_compute(80.0)
     led.issue_bills()                           # month 1: A 60, B 20, nothing to pay them with
     assert led.pay_suppliers(reserve=0.0) == 0.0
-    led.accrue_compute(40.0)
-    led.issue_bills()                           # month 2: A 30, B 10 more; owed A 90, B 30
     led.raise_money(1000.0)
-    assert led.pay_suppliers(reserve=0.0) == pytest.approx(40.0)    # month 2's bills only
-    assert (led.suppliers[0].owed, led.suppliers[1].owed) == pytest.approx((60.0, 20.0))
+    led.suppliers[1].credit_months = 0.0        # B demands all it is owed: B is up to date
+    assert led.pay_demanded() == pytest.approx(20.0)
+    led.accrue_compute(40.0)
+    led.issue_bills()                           # month 2: A 30, B 10 more; owed A 90, B 10
+    a, b = led.suppliers
+    assert a.in_arrears and not b.in_arrears
+    assert led.pay_suppliers(reserve=0.0) == pytest.approx(10.0)    # B's bill only
+    assert (a.owed, b.owed) == pytest.approx((90.0, 0.0))
     assert led.pay_suppliers(reserve=0.0) == 0.0                     # nothing more is due now
-    led.suppliers[0].credit_months = 0.5        # A's limit falls to 30 (peak bill 60)
-    assert led.pay_demanded() == pytest.approx(30.0)
-    assert led.suppliers[0].owed == pytest.approx(30.0)
-    assert led.identity_gap() == pytest.approx(0.0)
+    a.credit_months = 0.5                       # A's limit falls to 30 (peak bill 60)
+    assert led.pay_demanded() == pytest.approx(60.0)
+    assert a.owed == pytest.approx(30.0)        # what is left is the latest bill: A is current
+    assert not a.in_arrears
+    assert led.pay_suppliers(reserve=0.0) == pytest.approx(30.0)
+    assert led.payables == 0.0 and led.identity_gap() == pytest.approx(0.0)
 
 
 def test_demanded_is_the_arrears_above_the_credit_limit():

@@ -179,23 +179,28 @@ def test_the_player_accepts_or_refuses_offers():
                                                       "stay": stay},
                                    sets=("governance.succession_review=0",))
         return game.model.events
-    packages = 0
+    seen = dict(audits_yes=0, audits_no=0, sales_yes=0, sales_no=0, packages=0)
     for seed in (2, 3, 4, 5, 6):
         yes, no = run(seed, "accept", "search", "package"), run(seed, "refuse", "refuse", "stay")
-        assert yes.count("audit_demanded") > 0 and no.count("audit_demanded") > 0
         assert yes.count("audit_accepted") == yes.count("audit_demanded")
         assert yes.count("audit_refused") == 0
         assert no.count("audit_refused") == no.count("audit_demanded")
         assert no.count("audit_accepted") == 0
-        assert yes.count("sale_search") == yes.count("sale_urged") > 0
+        assert yes.count("sale_search") == yes.count("sale_urged")
         assert yes.count("sale_refused") == 0
-        assert no.count("sale_refused") == no.count("sale_urged") > 0
+        assert no.count("sale_refused") == no.count("sale_urged")
         assert no.count("sale_search") == 0
         # an offered package is taken at once (and ends the player's tenure) or always refused
         assert yes.count("exit_package_offered") == yes.count("ceo_resigned") <= 1
         assert no.count("exit_package_refused") == no.count("exit_package_offered")
-        packages += yes.count("exit_package_offered") + no.count("exit_package_offered")
-    assert packages >= 2
+        seen["audits_yes"] += yes.count("audit_demanded")
+        seen["audits_no"] += no.count("audit_demanded")
+        seen["sales_yes"] += yes.count("sale_urged")
+        seen["sales_no"] += no.count("sale_urged")
+        seen["packages"] += yes.count("exit_package_offered") + no.count("exit_package_offered")
+    # every kind of offer came up in these games, so each rule above was exercised
+    assert min(seen["audits_yes"], seen["audits_no"], seen["sales_yes"], seen["sales_no"]) >= 2
+    assert seen["packages"] >= 2, seen
 
 
 def test_asking_for_a_round_while_one_is_open_is_explained():
