@@ -116,10 +116,12 @@ class Ledger:
         Arrears are paid only when a supplier demands them (``pay_demanded``), and a supplier
         in arrears is not paid its latest bill either: once a bill has gone unpaid, the later
         ones go unpaid too (Stability AI left its September and later AWS bills unpaid)."""
+        available = self.cash - reserve
+        if available <= 0.0:                    # the usual case in distress: nothing to share
+            return 0.0
         current = [s for s in self.suppliers if not s.in_arrears]
         due = sum(s.due_now for s in current)
-        available = self.cash - reserve
-        if due <= 0.0 or available <= 0.0:
+        if due <= 0.0:
             return 0.0
         fraction = min(1.0, available / due)
         paid = 0.0

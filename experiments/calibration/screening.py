@@ -31,9 +31,9 @@ class ScreeningResult:
     mu_star: pd.DataFrame             # names x statistics
     sigma: pd.DataFrame               # names x statistics
     score: pd.Series                  # combined, sorted descending
+    spread: pd.Series                 # per statistic: its standard deviation over the design
     points: int = 0                   # design points evaluated
     dropped: tuple[str, ...] = ()     # statistics left out (constant or not finite)
-    spread: pd.Series | None = None   # per statistic: its standard deviation over the design
 
     def top(self, k: int) -> list[str]:
         return list(self.score.index[:k])
@@ -99,8 +99,8 @@ def screen(priors: list[Prior], f, trajectories: int = 10, levels: int = 4, seed
     # ties broken by prior order (stable sort), so the ranking is deterministic
     order = np.argsort(-combined, kind="stable")
     score = pd.Series(combined[order], index=[names[i] for i in order], name="score")
-    return ScreeningResult(names, used, ms, sg, score, len(points), tuple(dropped),
-                           pd.Series(spreads, dtype=float))
+    return ScreeningResult(names, used, ms, sg, score, pd.Series(spreads, dtype=float),
+                           len(points), tuple(dropped))
 
 
 def ranking_text(result: ScreeningResult, top: int | None = None) -> str:
@@ -116,7 +116,7 @@ def ranking_text(result: ScreeningResult, top: int | None = None) -> str:
     for i, name in enumerate(rows, 1):
         if result.statistics:
             row = result.mu_star.loc[name]
-            rel = row / result.spread[row.index] if result.spread is not None else row
+            rel = row / result.spread[row.index]
             best = rel.idxmax()
             most = f"{best} (mu* {row[best]:.3g}, {rel[best]:.2f} of its spread)"
         else:
@@ -131,8 +131,7 @@ def plot_ranking(result: ScreeningResult, path, top: int | None = None,
                  highlight=None) -> Path:
     """A ranked horizontal bar chart of the combined score, saved to ``path`` (PNG).
 
-    ``highlight``: the parameters kept free (a collection of names), or the number of
-    highest-ranked ones, drawn in blue.
+    ``highlight``: the parameters kept free (a collection of names), drawn in blue.
     """
     import matplotlib
     matplotlib.use("Agg")
@@ -141,12 +140,7 @@ def plot_ranking(result: ScreeningResult, path, top: int | None = None,
     score = result.score.iloc[:top] if top else result.score
     n = len(score)
     fig, ax = plt.subplots(figsize=(7.5, 0.26 * n + 1.4))
-    if highlight is None:
-        free = set(score.index)
-    elif isinstance(highlight, int):
-        free = set(score.index[:highlight])
-    else:
-        free = set(highlight)
+    free = set(score.index) if highlight is None else set(highlight)
     colours = ["tab:blue" if name in free else "tab:gray" for name in score.index]
     ax.barh(range(n), score.to_numpy(), color=colours)
     ax.set_yticks(range(n), score.index, fontsize=8)
